@@ -92,9 +92,12 @@ cached="$bin_dir/temporal"
 if usable "$cached"; then found "$cached"; fi
 
 go_bin=${GO:-go}
-# Go's official tarball installs to /usr/local/go without touching PATH; look there too.
-if [ -z "${GO:-}" ] && ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
-  go_bin=/usr/local/go/bin/go
+# Go's official tarball installs to /usr/local/go without touching PATH; look there too
+# (OKTA_OCSF_GO_DIRS, space-separated, replaces that list; empty disables it).
+if [ -z "${GO:-}" ] && ! command -v go >/dev/null 2>&1; then
+  for d in ${OKTA_OCSF_GO_DIRS-/usr/local/go/bin}; do
+    if [ -x "$d/go" ]; then go_bin="$d/go"; break; fi
+  done
 fi
 if ! command -v "$go_bin" >/dev/null 2>&1; then
   guidance "no usable 'temporal' on PATH, no $cached, and no Go to build it with"

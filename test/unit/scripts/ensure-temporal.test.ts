@@ -83,7 +83,13 @@ function run(env: Record<string, string> = {}): Promise<Run> {
       [SCRIPT],
       {
         // Only what is given here: no developer TEMPORAL_CLI, XDG_CACHE_HOME or real CLI leaks in.
-        env: { PATH: `${bin}:${tools}`, HOME: sandbox, OKTA_OCSF_CACHE: cache, ...env },
+        env: {
+          PATH: `${bin}:${tools}`,
+          HOME: sandbox,
+          OKTA_OCSF_CACHE: cache,
+          OKTA_OCSF_GO_DIRS: '',
+          ...env,
+        },
         timeout: 30_000,
       },
       (err, stdout, stderr) => {
