@@ -1,0 +1,665 @@
+/**
+ * Proactive, header-driven throttling of requests to Okta, shared by every concurrent caller in the
+ * process (one instance per worker).
+ *
+ * Okta counts requests per endpoint bucket per window (`bucketFor`) and reports, on every response,
+ * the bucket's `X-Rate-Limit-Limit`, `-Remaining` and `-Reset`. Other integrations of the customer
+ * draw from the same buckets, so the only truthful measure of what is used is Okta's own
+ * `limit - remaining`. The limiter admits a request only when, counting every request of ours still
+ * in flight as already used:
+ *
+ * - the bucket would stay within `share` of its limit (`limit - remaining + inFlight < share·limit`),
+ *   leaving the rest of the window to the customer's other integrations;
+ * - Okta's `remaining` would not be exceeded (nothing is sent that the headers say will be refused);
+ * - fewer than the concurrency cap are in flight overall (Okta's concurrency limit is org-wide).
+ *   The cap starts at `maxInFlight`, drops when Okta answers with a concurrency 429
+ *   (`X-Rate-Limit-Limit: 0`) and climbs back by one per quiet period.
+ *
+ * A bucket whose limits are unknown — never seen, or its window has ended by our estimate — gets
+ * one probe request at a time until a response reports the (new) window; then its budget is spent
+ * as fast as the in-flight cap allows, so no time idles after a reset.
+ *
+ * Windows are identified by the raw Reset value; the local reset time is estimated from each
+ * response as `receivedAt + (Reset - Date)`. Because `Date` is truncated to the second, each such
+ * estimate is at or after the true reset, and the smallest estimate seen in a window is the
+ * tightest one that is still safe.
+ */
+
+import type { BucketId } from './buckets';
+import { systemClock, type Clock } from './clock';
+
+/** Why a caller is waiting; passed to `onWait` so an activity can heartbeat with a useful detail. */
+export type WaitReason =
+  /** The bucket's share of the current window is used up; waiting for Okta's reset. */
+  | 'window'
+  /** The in-flight cap is reached. */
+  | 'in_flight'
+  /** The bucket's limits are unknown; a probe request is out. */
+  | 'probe'
+  /** Okta answered 429 for the window; waiting for its reset before retrying. */
+  | 'rate_limited'
+  /** Okta answered a concurrency 429; backing off briefly. */
+  | 'concurrency'
+  /** A transient failure; exponential backoff before the next attempt. */
+  | 'backoff';
+
+export type OnWait = (ms: number, reason: WaitReason) => void;
+
+/** What one response said about its bucket. */
+export interface RateLimitObservation {
+  status: number;
+  /** `X-Rate-Limit-Limit` (smallest when repeated); 0 on a concurrency 429. */
+  limit: number | null;
+  /** `X-Rate-Limit-Remaining` (smallest when repeated). */
+  remaining: number | null;
+  /** `X-Rate-Limit-Reset` as sent: UTC epoch seconds (smallest when repeated). */
+  resetEpochSeconds: number | null;
+  /** The reset on the LOCAL clock: Reset corrected by `Date` minus the local receive time. */
+  resetAtMs: number | null;
+  /** Okta's clock (`Date` header) in epoch ms, when present and parseable. */
+  serverDateMs: number | null;
+  /** A 429 with `X-Rate-Limit-Limit: 0`: the org's concurrency limit, not a window limit. */
+  concurrency: boolean;
+}
+
+/** Header lookup over axios headers, Node's IncomingHttpHeaders or a plain record. */
+export type HeaderBag = Readonly<Record<string, unknown>>;
+
+export function headerValues(headers: HeaderBag, name: string): string[] {
+  const lower = name.toLowerCase();
+  let v: unknown = headers[lower];
+  if (v === undefined) {
+    for (const k of Object.keys(headers)) {
+      if (k.toLowerCase() === lower) {
+        v = headers[k];
+        break;
+      }
+    }
+  }
+  if (typeof v === 'string') return [v];
+  if (typeof v === 'number') return [String(v)];
+  if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
+  return [];
+}
+
+/** Smallest integer among possibly repeated or comma-joined values ("1700000060, 1700000061"). */
+function smallestInt(values: string[]): number | null {
+  let best: number | null = null;
+  for (const v of values) {
+    for (const part of v.split(',')) {
+      const t = part.trim();
+      if (!/^\d+$/.test(t)) continue;
+      const n = Number(t);
+      if (Number.isSafeInteger(n) && (best === null || n < best)) best = n;
+    }
+  }
+  return best;
+}
+
+/** The `Date` header in epoch ms. A repeated Date joined with ", " is split at "GMT,". */
+export function parseHttpDate(values: string[]): number | null {
+  for (const v of values) {
+    const whole = Date.parse(v);
+    if (!Number.isNaN(whole)) return whole;
+    for (const part of v.split(/(?<=GMT)\s*,\s*/)) {
+      const t = Date.parse(part);
+      if (!Number.isNaN(t)) return t;
+    }
+  }
+  return null;
+}
+
+/**
+ * Reads Okta's rate-limit headers. `receivedAtMs` is the local time the response arrived; with the
+ * `Date` header it turns Okta's Reset (on Okta's clock) into a local time.
+ */
+export function readRateLimitHeaders(
+  headers: HeaderBag,
+  status: number,
+  receivedAtMs: number,
+): RateLimitObservation {
+  const limit = smallestInt(headerValues(headers, 'x-rate-limit-limit'));
+  const remaining = smallestInt(headerValues(headers, 'x-rate-limit-remaining'));
+  const reset = smallestInt(headerValues(headers, 'x-rate-limit-reset'));
+  const serverDateMs = parseHttpDate(headerValues(headers, 'date'));
+  let resetAtMs: number | null = null;
+  if (reset !== null) {
+    // Without a Date header the best available assumption is that the clocks agree.
+    resetAtMs = serverDateMs === null ? reset * 1000 : receivedAtMs + (reset * 1000 - serverDateMs);
+  }
+  return {
+    status,
+    limit,
+    remaining,
+    resetEpochSeconds: reset,
+    resetAtMs,
+    serverDateMs,
+    concurrency: status === 429 && limit === 0,
+  };
+}
+
+export interface RateLimiterOptions {
+  /** Share of each bucket this process may use per window, 0 < share <= 1. Default 0.5. */
+  share?: number;
+  /** Cap on requests in flight across all buckets (keep below Okta's org concurrency limit). Default 10. */
+  maxInFlight?: number;
+  /** Extra wait after an estimated reset before the bucket is considered fresh. Default 0. */
+  resetMarginMs?: number;
+  /** Window assumed when a response carries a Remaining but no Reset. Default 60000. */
+  defaultWindowMs?: number;
+  /** How often `onWait` is repeated during one long wait (for heartbeats). Default 5000. */
+  waitNotifyIntervalMs?: number;
+  /**
+   * After a concurrency 429 lowered the in-flight cap, the cap grows back by one per this many
+   * ms without another. Default 5000.
+   */
+  concurrencyRecoveryMs?: number;
+  clock?: Clock;
+}
+
+export interface AcquireOptions {
+  signal?: AbortSignal;
+  onWait?: OnWait;
+  /**
+   * Latest local time the caller is willing to wait until for a window reset. When the bucket is
+   * known to stay exhausted past it, `acquire` rejects at once with `RateLimitWaitExceeded`.
+   */
+  waitUntilMs?: number;
+}
+
+/** A granted slot. Call `release` exactly once, with what the response said (or null). */
+export interface Permit {
+  readonly bucket: BucketId;
+  /** The local time the slot was granted. */
+  readonly grantedAtMs: number;
+  release(observation: RateLimitObservation | null): void;
+}
+
+/** `acquire` refused to wait: the bucket resets only after the caller's `waitUntilMs`. */
+export class RateLimitWaitExceeded extends Error {
+  override readonly name = 'RateLimitWaitExceeded';
+  constructor(
+    readonly bucket: BucketId,
+    readonly untilMs: number,
+  ) {
+    super(`bucket ${bucket} has no budget before ${new Date(untilMs).toISOString()}`);
+  }
+}
+
+/** `acquire` was aborted through its signal; `reason` is the signal's reason. */
+export class AcquireAborted extends Error {
+  override readonly name = 'AcquireAborted';
+  constructor(readonly reason: unknown) {
+    super('waiting for a rate-limit slot was aborted');
+  }
+}
+
+interface BucketState {
+  /** Rate-limit headers have been seen for this bucket. */
+  known: boolean;
+  /** 2xx responses came without rate-limit headers: only the in-flight cap applies. */
+  unmetered: boolean;
+  limit: number;
+  /** Smallest Remaining reported in the current window. */
+  remaining: number;
+  /** Reset value (epoch seconds) identifying the current window; null when Okta sent none. */
+  windowId: number | null;
+  /** Local estimate of the current window's end. */
+  resetAtMs: number;
+  /** Requests of ours in flight against this bucket. */
+  inFlight: number;
+  /** Requests completed in this window without a rate-limit observation (counted as used). */
+  unobserved: number;
+  probeInFlight: boolean;
+  /**
+   * Learned lateness of Okta's real reset behind our estimate. Normally 0: it grows only when a
+   * probe sent after the estimated reset is still counted in the old window (an Okta whose Reset
+   * is rounded down), and decays as windows turn over on time.
+   */
+  learnedMarginMs: number;
+}
+
+interface Waiter {
+  bucket: BucketId;
+  resolve: (p: Permit) => void;
+  reject: (e: Error) => void;
+  opts: AcquireOptions;
+  lastReason: WaitReason | null;
+  untilMs: number | null;
+  cancelNotify: (() => void) | null;
+  detachAbort: (() => void) | null;
+  /** Granted, rejected or aborted: no longer waiting. */
+  done: boolean;
+}
+
+type Verdict =
+  { ok: true; probe: boolean } | { ok: false; reason: WaitReason; untilMs: number | null };
+
+export interface BucketSnapshot {
+  known: boolean;
+  unmetered: boolean;
+  limit: number | null;
+  remaining: number | null;
+  resetAtMs: number | null;
+  inFlight: number;
+}
+
+export interface RateLimiterSnapshot {
+  inFlight: number;
+  concurrencyCap: number;
+  waiting: number;
+  buckets: Partial<Record<BucketId, BucketSnapshot>>;
+}
+
+/** After a 429 whose Reset is already past on our clock, wait at least this long. */
+const MIN_429_WAIT_MS = 200;
+const MIN_LEARNED_MARGIN_MS = 250;
+const MAX_LEARNED_MARGIN_MS = 5000;
+
+export class RateLimiter {
+  readonly share: number;
+  readonly maxInFlight: number;
+  private readonly resetMarginMs: number;
+  private readonly defaultWindowMs: number;
+  private readonly notifyEveryMs: number;
+  private readonly clock: Clock;
+  private readonly buckets = new Map<BucketId, BucketState>();
+  private waiters: Waiter[] = [];
+  private inFlight = 0;
+  private concurrencyCap: number;
+  private lastConcurrencyChangeMs = 0;
+  private readonly concurrencyRecoveryMs: number;
+  private cancelWake: (() => void) | null = null;
+  private pumping = false;
+  private pumpAgain = false;
+  private wakeAtMs = Infinity;
+
+  constructor(options: RateLimiterOptions = {}) {
+    const share = options.share ?? 0.5;
+    if (typeof share !== 'number' || !(share > 0 && share <= 1)) {
+      throw new Error(
+        `RateLimiter option share must be a number with 0 < share <= 1; got ${share}`,
+      );
+    }
+    const maxInFlight = options.maxInFlight ?? 10;
+    if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
+      throw new Error(
+        `RateLimiter option maxInFlight must be an integer >= 1; got ${String(maxInFlight)}`,
+      );
+    }
+    this.share = share;
+    this.maxInFlight = maxInFlight;
+    this.concurrencyCap = maxInFlight;
+    this.resetMarginMs = Math.max(0, options.resetMarginMs ?? 0);
+    this.defaultWindowMs = Math.max(1000, options.defaultWindowMs ?? 60_000);
+    this.notifyEveryMs = Math.max(100, options.waitNotifyIntervalMs ?? 5000);
+    this.concurrencyRecoveryMs = Math.max(0, options.concurrencyRecoveryMs ?? 5000);
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** Waits for a slot in `bucket`; resolves with a permit to release when the response arrives. */
+  acquire(bucket: BucketId, opts: AcquireOptions = {}): Promise<Permit> {
+    return new Promise<Permit>((resolve, reject) => {
+      if (opts.signal?.aborted) {
+        reject(new AcquireAborted(opts.signal.reason));
+        return;
+      }
+      const w: Waiter = {
+        bucket,
+        resolve,
+        reject,
+        opts,
+        lastReason: null,
+        untilMs: null,
+        cancelNotify: null,
+        detachAbort: null,
+        done: false,
+      };
+      const signal = opts.signal;
+      if (signal) {
+        const onAbort = (): void => {
+          this.removeWaiter(w);
+          reject(new AcquireAborted(signal.reason));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        w.detachAbort = () => signal.removeEventListener('abort', onAbort);
+      }
+      this.waiters.push(w);
+      this.pump();
+    });
+  }
+
+  /**
+   * Records what a response said without a permit (e.g. a request made outside the limiter).
+   * Normal callers report through `Permit.release`.
+   */
+  observe(bucket: BucketId, observation: RateLimitObservation): void {
+    this.apply(this.state(bucket), observation, false);
+    this.pump();
+  }
+
+  snapshot(): RateLimiterSnapshot {
+    const buckets: Partial<Record<BucketId, BucketSnapshot>> = {};
+    for (const [id, st] of this.buckets) {
+      buckets[id] = {
+        known: st.known,
+        unmetered: st.unmetered,
+        limit: st.known ? st.limit : null,
+        remaining: st.known ? st.remaining : null,
+        resetAtMs: st.known ? st.resetAtMs : null,
+        inFlight: st.inFlight,
+      };
+    }
+    return {
+      inFlight: this.inFlight,
+      concurrencyCap: this.concurrencyCap,
+      waiting: this.waiters.length,
+      buckets,
+    };
+  }
+
+  /**
+   * The earliest local time at which `bucket` is expected to accept a request again, if it is
+   * blocked by its window (or by a 429); null when it is not.
+   */
+  blockedUntil(bucket: BucketId): number | null {
+    const v = this.check(this.state(bucket), this.clock.now());
+    return !v.ok && v.reason === 'window' ? v.untilMs : null;
+  }
+
+  private state(bucket: BucketId): BucketState {
+    let st = this.buckets.get(bucket);
+    if (!st) {
+      st = {
+        known: false,
+        unmetered: false,
+        limit: 0,
+        remaining: 0,
+        windowId: null,
+        resetAtMs: 0,
+        inFlight: 0,
+        unobserved: 0,
+        probeInFlight: false,
+        learnedMarginMs: 0,
+      };
+      this.buckets.set(bucket, st);
+    }
+    return st;
+  }
+
+  /** The bucket's own verdict; the global in-flight cap is applied by `pump`. */
+  private check(st: BucketState, now: number): Verdict {
+    if (!st.known) {
+      return st.probeInFlight
+        ? { ok: false, reason: 'probe', untilMs: null }
+        : { ok: true, probe: true };
+    }
+    if (st.unmetered) return { ok: true, probe: false };
+    const windowEnd = st.resetAtMs + this.resetMarginMs + st.learnedMarginMs;
+    if (now >= windowEnd) {
+      // Our estimate says the window has reset; what is left of the new one is unknown until a
+      // response reports it, and other integrations may already be drawing from it.
+      return st.probeInFlight
+        ? { ok: false, reason: 'probe', untilMs: null }
+        : { ok: true, probe: true };
+    }
+    const budget = Math.max(1, Math.floor(this.share * st.limit));
+    const used = st.limit - st.remaining + st.unobserved;
+    if (used + st.inFlight >= budget || st.remaining - st.unobserved - st.inFlight <= 0) {
+      return { ok: false, reason: 'window', untilMs: windowEnd };
+    }
+    return { ok: true, probe: false };
+  }
+
+  /**
+   * Grants every waiter that can go, in arrival order (FIFO within a bucket; a blocked bucket does
+   * not hold up the others), rejects those whose wait would exceed their budget, and arms one timer
+   * for the earliest reset among the rest.
+   */
+  private pump(): void {
+    // onWait callbacks run inside the pass and may acquire, release or abort synchronously.
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      let passes = 0;
+      do {
+        this.pumpAgain = false;
+        this.pumpOnce();
+        passes++;
+      } while (this.pumpAgain && passes < 100);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private pumpOnce(): void {
+    const now = this.clock.now();
+    const blocked = new Map<BucketId, Verdict & { ok: false }>();
+    let wakeAt = Infinity;
+    const list = this.waiters;
+    this.waiters = [];
+    const pending: Waiter[] = [];
+    for (const w of list) {
+      if (w.done) continue;
+      let v: Verdict | undefined = blocked.get(w.bucket);
+      if (v === undefined) {
+        v = this.check(this.state(w.bucket), now);
+        if (v.ok && this.inFlight >= this.concurrencyCap) {
+          v = { ok: false, reason: 'in_flight', untilMs: null };
+        }
+        // A granted slot changes the bucket's state, so only refusals are remembered.
+        if (!v.ok) blocked.set(w.bucket, v);
+      }
+      if (v.ok) {
+        this.grant(w, v.probe, now);
+        continue;
+      }
+      if (
+        v.untilMs !== null &&
+        w.opts.waitUntilMs !== undefined &&
+        v.untilMs > w.opts.waitUntilMs
+      ) {
+        this.finish(w);
+        w.reject(new RateLimitWaitExceeded(w.bucket, v.untilMs));
+        continue;
+      }
+      if (v.untilMs !== null) wakeAt = Math.min(wakeAt, v.untilMs);
+      pending.push(w);
+      this.noteWaiting(w, v.reason, v.untilMs, now);
+    }
+    // Waiters that arrived during the pass queue behind the ones already waiting.
+    this.waiters = pending.concat(this.waiters).filter((w) => !w.done);
+    this.scheduleWake(wakeAt, now);
+  }
+
+  private grant(w: Waiter, probe: boolean, now: number): void {
+    this.finish(w);
+    const st = this.state(w.bucket);
+    st.inFlight++;
+    if (probe) st.probeInFlight = true;
+    this.inFlight++;
+    const windowAtGrant = st.windowId;
+    let released = false;
+    const permit: Permit = {
+      bucket: w.bucket,
+      grantedAtMs: now,
+      release: (obs) => {
+        if (released) return;
+        released = true;
+        st.inFlight--;
+        this.inFlight--;
+        if (probe) st.probeInFlight = false;
+        this.apply(st, obs, probe, windowAtGrant);
+        this.pump();
+      },
+    };
+    w.resolve(permit);
+  }
+
+  private finish(w: Waiter): void {
+    w.done = true;
+    w.cancelNotify?.();
+    w.cancelNotify = null;
+    w.detachAbort?.();
+    w.detachAbort = null;
+  }
+
+  private removeWaiter(w: Waiter): void {
+    this.finish(w);
+    this.waiters = this.waiters.filter((x) => x !== w);
+    // The leaver may have been the one a timer was armed for; re-arm for those left.
+    this.pump();
+  }
+
+  private noteWaiting(w: Waiter, reason: WaitReason, untilMs: number | null, now: number): void {
+    const onWait = w.opts.onWait;
+    const changed = w.lastReason !== reason || w.untilMs !== untilMs;
+    w.lastReason = reason;
+    w.untilMs = untilMs;
+    if (!onWait || !changed) return;
+    safeCall(onWait, untilMs === null ? 0 : Math.max(0, untilMs - now), reason);
+    // Repeat while the wait lasts, so a heartbeating activity is not timed out by a long reset wait.
+    w.cancelNotify?.();
+    const repeat = (): void => {
+      const t = this.clock.now();
+      safeCall(onWait, w.untilMs === null ? 0 : Math.max(0, w.untilMs - t), w.lastReason ?? reason);
+      w.cancelNotify = this.clock.setTimer(repeat, this.notifyEveryMs);
+    };
+    w.cancelNotify = this.clock.setTimer(repeat, this.notifyEveryMs);
+  }
+
+  private scheduleWake(at: number, now: number): void {
+    if (at === this.wakeAtMs && this.cancelWake !== null) return;
+    this.cancelWake?.();
+    this.cancelWake = null;
+    this.wakeAtMs = Infinity;
+    if (!Number.isFinite(at)) return;
+    this.wakeAtMs = at;
+    this.cancelWake = this.clock.setTimer(
+      () => {
+        this.cancelWake = null;
+        this.wakeAtMs = Infinity;
+        this.pump();
+      },
+      Math.max(0, at - now),
+    );
+  }
+
+  private apply(
+    st: BucketState,
+    obs: RateLimitObservation | null,
+    wasProbe: boolean,
+    windowAtGrant: number | null = st.windowId,
+  ): void {
+    const now = this.clock.now();
+    if (obs === null) {
+      // No answer (network error, timeout): Okta may have counted it; assume it did.
+      if (st.known) st.unobserved++;
+      return;
+    }
+    if (obs.concurrency) {
+      this.onConcurrencyRejected();
+      return;
+    }
+    if (obs.status < 500) this.onConcurrencyOk();
+
+    const hasHeaders =
+      obs.limit !== null && obs.limit > 0 && (obs.remaining !== null || obs.status === 429);
+    if (!hasHeaders) {
+      if (obs.status >= 200 && obs.status < 300 && obs.limit === null && obs.remaining === null) {
+        // An Okta that sends no rate-limit headers (some proxies strip them): in-flight cap only.
+        st.unmetered = true;
+        st.known = true;
+      } else if (st.known) {
+        st.unobserved++;
+      }
+      return;
+    }
+    const limit = obs.limit as number;
+    // A 429 means nothing is left, whatever Remaining says (or fails to say).
+    const remaining = obs.status === 429 ? 0 : (obs.remaining as number);
+    const id = obs.resetEpochSeconds;
+    let resetAt = obs.resetAtMs ?? now + this.defaultWindowMs;
+    if (obs.status === 429 && resetAt <= now) resetAt = now + MIN_429_WAIT_MS;
+    st.unmetered = false;
+
+    if (!st.known || st.windowId === null || id === null) {
+      this.newWindow(st, limit, remaining, id, resetAt);
+      return;
+    }
+    if (id < st.windowId) return; // a late answer about a window already over
+    const expired = now >= st.resetAtMs + this.resetMarginMs + st.learnedMarginMs;
+    if (id > st.windowId) {
+      // A larger Reset is a new window unless Okta merely rounded the same reset differently.
+      if (expired || remaining >= st.remaining || obs.status === 429) {
+        if (wasProbe && expired) st.learnedMarginMs = Math.floor(st.learnedMarginMs * 0.9);
+        this.newWindow(st, limit, remaining, id, resetAt);
+      } else {
+        st.remaining = Math.min(st.remaining, remaining);
+        st.resetAtMs = Math.max(st.resetAtMs, resetAt);
+        st.limit = limit;
+        st.windowId = id;
+      }
+      return;
+    }
+    // Same window.
+    st.limit = limit;
+    st.remaining = Math.min(st.remaining, remaining);
+    st.unobserved = 0;
+    if (wasProbe && expired && windowAtGrant === id) {
+      // The probe was sent after our estimated reset, yet Okta still counts the old window: our
+      // estimate is early. Learn the lateness (doubling) rather than spend a probe per moment.
+      st.learnedMarginMs = Math.min(
+        MAX_LEARNED_MARGIN_MS,
+        st.learnedMarginMs === 0 ? MIN_LEARNED_MARGIN_MS : st.learnedMarginMs * 2,
+      );
+      return;
+    }
+    st.resetAtMs = Math.min(st.resetAtMs, resetAt);
+    if (obs.status === 429 && st.resetAtMs <= now) st.resetAtMs = now + MIN_429_WAIT_MS;
+  }
+
+  private newWindow(
+    st: BucketState,
+    limit: number,
+    remaining: number,
+    id: number | null,
+    resetAt: number,
+  ): void {
+    st.known = true;
+    st.limit = limit;
+    st.remaining = remaining;
+    st.windowId = id;
+    st.resetAtMs = resetAt;
+    st.unobserved = 0;
+  }
+
+  private onConcurrencyRejected(): void {
+    // Just under the level at which Okta refused (our own in-flight count, the rejected one
+    // included): other integrations share the org-wide limit, so that is what is left for us.
+    this.concurrencyCap = Math.max(1, Math.min(this.concurrencyCap, this.inFlight + 1) - 1);
+    this.lastConcurrencyChangeMs = this.clock.now();
+  }
+
+  private onConcurrencyOk(): void {
+    if (this.concurrencyCap >= this.maxInFlight) return;
+    // Climb back one step per quiet period: the org's limit rarely moves, while every concurrency
+    // 429 costs a request and a backoff, and throughput is normally bound by the windows anyway.
+    const now = this.clock.now();
+    if (now - this.lastConcurrencyChangeMs >= this.concurrencyRecoveryMs) {
+      this.concurrencyCap++;
+      this.lastConcurrencyChangeMs = now;
+    }
+  }
+}
+
+function safeCall(fn: OnWait, ms: number, reason: WaitReason): void {
+  try {
+    fn(ms, reason);
+  } catch {
+    // A failing observer (e.g. a heartbeat after cancellation) must not break the limiter.
+  }
+}
