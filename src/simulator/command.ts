@@ -1,0 +1,273 @@
+/**
+ * `okta-ocsf simulate`: runs the Okta tenant simulator in the foreground, so that the product can
+ * be tried (and the worker, demo or benchmark run) without a real Okta org.
+ */
+
+import { Command, InvalidArgumentError } from 'commander';
+
+import { BUCKET_IDS, type BucketId } from '../okta/buckets';
+import { DEFAULT_RATE_LIMITS, LIMITS, type SimulatorOptions } from './options';
+import { OktaSimulator } from './server';
+
+export const DEFAULT_SIMULATOR_PORT = 8090;
+
+/** Process edges, injectable so tests run the command in-process. */
+export interface SimulateIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Resolves with a reason (e.g. the signal name) when the simulator should stop. */
+  waitForShutdown: () => Promise<string>;
+  /** Called once the simulator listens (a test learns the URL of a `--port 0` simulator). */
+  onListening?: (sim: OktaSimulator) => void;
+  /** Sets the process exit code (1 when the simulator cannot start). */
+  setExitCode: (code: number) => void;
+}
+
+function processIo(): SimulateIo {
+  return {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    waitForShutdown: () =>
+      new Promise((resolve) => {
+        const stop = (signal: NodeJS.Signals): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve(signal);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      }),
+    setExitCode: (code) => {
+      process.exitCode = code;
+    },
+  };
+}
+
+interface SimulateFlags {
+  port: number;
+  host: string;
+  users: number;
+  groups: number;
+  seed: number;
+  latencyMs: number;
+  rateLimit?: number;
+  rateLimitBucket: Array<[BucketId, number]>;
+  rateWindowMs: number;
+  concurrencyLimit: number;
+  faultRate: number;
+  heavyUserGroups?: number;
+  token: string;
+}
+
+function intParser(min: number, max: number): (raw: string) => number {
+  return (raw) => {
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}.`);
+    }
+    return value;
+  };
+}
+
+function probability(raw: string): number {
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) {
+    throw new InvalidArgumentError('expected a probability from 0 to 1 (e.g. 0.05).');
+  }
+  return value;
+}
+
+function bucketLimit(raw: string, previous: Array<[BucketId, number]>): Array<[BucketId, number]> {
+  const m = /^([a-z0-9-]+)=(\d+)$/.exec(raw.trim());
+  if (!m || !(BUCKET_IDS as readonly string[]).includes(m[1])) {
+    throw new InvalidArgumentError(
+      `expected <bucket>=<n> with bucket one of ${BUCKET_IDS.join(', ')}.`,
+    );
+  }
+  const n = intParser(1, LIMITS.rateLimit)(m[2]);
+  return [...previous, [m[1] as BucketId, n]];
+}
+
+function hostParser(raw: string): string {
+  if (!/^[A-Za-z0-9.:-]+$/.test(raw)) {
+    throw new InvalidArgumentError(
+      'expected a host name or IP address (e.g. 127.0.0.1 or 0.0.0.0).',
+    );
+  }
+  return raw;
+}
+
+function tokenParser(raw: string): string {
+  if (!/^[\x21-\x7e]{1,512}$/.test(raw)) {
+    throw new InvalidArgumentError('expected 1 to 512 visible ASCII characters without spaces.');
+  }
+  return raw;
+}
+
+export function simulateCommand(overrides: Partial<SimulateIo> = {}): Command {
+  const io: SimulateIo = { ...processIo(), ...overrides };
+  const bucketDefaults = BUCKET_IDS.map((b) => `${b}=${DEFAULT_RATE_LIMITS[b]}`).join(', ');
+  return new Command('simulate')
+    .description(
+      'Run a simulated Okta tenant: a local HTTP server that behaves like Okta’s Management API\n' +
+        '(users, groups, roles, factors; paging, rate limits, errors), to try okta-ocsf without an org.',
+    )
+    .option(
+      '--port <n>',
+      'port to listen on (0 = any free port)',
+      intParser(0, 65535),
+      DEFAULT_SIMULATOR_PORT,
+    )
+    .option(
+      '--host <host>',
+      'address to listen on (0.0.0.0 exposes it beyond this machine)',
+      hostParser,
+      '127.0.0.1',
+    )
+    .option(
+      '--users <n>',
+      'users in the tenant (every Okta status, awkward data included)',
+      intParser(0, LIMITS.users),
+      1000,
+    )
+    .option(
+      '--groups <n>',
+      'groups in the tenant, the Everyone group included',
+      intParser(1, LIMITS.groups),
+      100,
+    )
+    .option(
+      '--seed <n>',
+      'seed: the same seed always gives the same tenant',
+      intParser(0, 0xffffffff),
+      1,
+    )
+    .option(
+      '--heavy-user-groups <n>',
+      'groups of the user in the most groups (default min(450, groups))',
+      intParser(1, LIMITS.groups),
+    )
+    .option(
+      '--latency-ms <n>',
+      'delay added to every API response',
+      intParser(0, LIMITS.latencyMs),
+      0,
+    )
+    .option(
+      '--rate-limit <n>',
+      'requests per window for every bucket (overrides the defaults)',
+      intParser(1, LIMITS.rateLimit),
+    )
+    .option(
+      '--rate-limit-bucket <bucket=n>',
+      `requests per window for one bucket; repeatable (defaults: ${bucketDefaults})`,
+      bucketLimit,
+      [],
+    )
+    .option(
+      '--rate-window-ms <n>',
+      'length of a rate-limit window (Okta: 60000, on the minute)',
+      intParser(1, LIMITS.windowMs),
+      60_000,
+    )
+    .option(
+      '--concurrency-limit <n>',
+      'requests in flight at once before 429 (0 = no limit)',
+      intParser(0, LIMITS.concurrency),
+      75,
+    )
+    .option(
+      '--fault-rate <p>',
+      'probability of a fault per request, spread evenly over 500, 503 and reset connections',
+      probability,
+      0,
+    )
+    .option(
+      '--token <token>',
+      'API token to accept as "Authorization: SSWS <token>"',
+      tokenParser,
+      'sim-token',
+    )
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Buckets (as Okta counts them): ' + BUCKET_IDS.join(', ') + '.',
+        '',
+        'Admin endpoints on the same server (no auth, not counted, not rate limited):',
+        '  GET  /__sim/stats   /__sim/info   /__sim/users/<id>/enriched',
+        '  POST /__sim/reset-stats',
+        '  POST /__sim/mutate            {"update": 25, "create": 10, "deprovision": 5}',
+        '  POST /__sim/faults            {"rate500": 0.01, "rate503": 0.01, "rateReset": 0.01, "rateSlow": 0.05, "slowMs": 2000, "rateMalformed": 0}',
+        '  POST /__sim/rate-limits       {"users-list": 100}',
+        '  POST /__sim/concurrency-limit {"limit": 15}',
+        '  POST /__sim/token             {"token": "new-token"}',
+        '',
+        'Example:',
+        '  okta-ocsf simulate --users 50000 --groups 500 --rate-limit-bucket users-list=100',
+        '  OKTA_ORG_URL=http://127.0.0.1:8090 OKTA_API_TOKEN=sim-token okta-ocsf sync',
+      ].join('\n'),
+    )
+    .action(async (flags: SimulateFlags) => {
+      const rateLimits: Partial<Record<BucketId, number>> = {};
+      if (flags.rateLimit !== undefined)
+        for (const b of BUCKET_IDS) rateLimits[b] = flags.rateLimit;
+      for (const [bucket, n] of flags.rateLimitBucket) rateLimits[bucket] = n;
+      if (flags.heavyUserGroups !== undefined && flags.heavyUserGroups > flags.groups) {
+        io.stderr(
+          `okta-ocsf simulate: --heavy-user-groups (${flags.heavyUserGroups}) cannot exceed --groups (${flags.groups})\n`,
+        );
+        io.setExitCode(2);
+        return;
+      }
+      const options: SimulatorOptions = {
+        port: flags.port,
+        host: flags.host,
+        users: flags.users,
+        groups: flags.groups,
+        seed: flags.seed,
+        token: flags.token,
+        latencyMs: flags.latencyMs,
+        rateLimits,
+        rateLimitWindowMs: flags.rateWindowMs,
+        concurrencyLimit: flags.concurrencyLimit,
+        heavyUserGroups: flags.heavyUserGroups,
+        faults:
+          flags.faultRate > 0
+            ? {
+                rate500: flags.faultRate / 3,
+                rate503: flags.faultRate / 3,
+                rateReset: flags.faultRate / 3,
+              }
+            : {},
+      };
+      let sim: OktaSimulator;
+      try {
+        sim = await OktaSimulator.start(options);
+      } catch (err) {
+        io.stderr(`okta-ocsf simulate: ${err instanceof Error ? err.message : String(err)}\n`);
+        io.setExitCode(1);
+        return;
+      }
+      const info = sim.info();
+      const limits = BUCKET_IDS.map((b) => `${b} ${info.rateLimits[b]}`).join(', ');
+      io.stdout(
+        [
+          `Okta tenant simulator (seed ${info.seed}): ${info.users} users, ${info.groups} groups, org domain ${info.orgDomain}`,
+          `  Org URL:  ${sim.url}`,
+          `  Token:    ${flags.token}   (send "Authorization: SSWS ${flags.token}")`,
+          `  Try:      OKTA_ORG_URL=${sim.url} OKTA_API_TOKEN=${flags.token} okta-ocsf sync`,
+          `  Limits:   ${limits} per ${info.rateLimitWindowMs} ms; ${info.concurrencyLimit || 'no'} concurrent`,
+          `  Admin:    ${sim.url}/__sim/stats`,
+          'Press Ctrl+C to stop.',
+          '',
+        ].join('\n'),
+      );
+      io.onListening?.(sim);
+      const reason = await io.waitForShutdown();
+      await sim.close();
+      io.stdout(
+        `Okta tenant simulator stopped (${reason}); served ${sim.stats().requests} API requests.\n`,
+      );
+    });
+}

@@ -1,0 +1,654 @@
+/**
+ * The simulated tenant: its users, groups, role assignments and factors, the paging the API
+ * serves over them, and the mutations tests and the demo apply while a sync runs.
+ *
+ * Storage: per user only `status` and `lastUpdated` live in typed arrays (what list filtering
+ * needs); a user's full record is regenerated from the seed on demand, unless the user was
+ * mutated or created, in which case its record is kept in `overrides`. See tenant-generator.ts.
+ */
+
+import type { EnrichedUser, OktaFactor, OktaGroup, OktaRole, OktaUser } from '../okta/types';
+import { DATE_ATTRIBUTES, evaluate, type FilterNode } from './filter';
+import {
+  DEPROVISIONED_CODE,
+  type OktaFactorJson,
+  type OktaGroupJson,
+  type OktaLinksJson,
+  type OktaRoleJson,
+  type OktaUserJson,
+  type OktaUserProfileJson,
+  oktaTime,
+  oktaTimeOrNull,
+  type UserStatus,
+  USER_STATUSES,
+} from './okta-json';
+import { Rng, saltOf } from './prng';
+import {
+  GENERATION_ANCHOR_MS,
+  type GroupRecord,
+  type RoleRecord,
+  TenantGenerator,
+  type UserRecord,
+} from './tenant-generator';
+
+export interface TenantOptions {
+  users: number;
+  groups: number;
+  seed: number;
+  /** Groups (Everyone included) of the heavy user; at most `groups`. */
+  heavyUserGroups: number;
+  clock: () => number;
+  /** Org URL used in `_links`; the server sets it once it listens. */
+  baseUrl?: string;
+}
+
+export interface MutationRequest {
+  update?: number;
+  create?: number;
+  deprovision?: number;
+}
+
+/** What an update changed; each is visible in the user's OCSF event. */
+export type UserChange = 'name' | 'groups' | 'role' | 'factor';
+
+export interface MutationResult {
+  updated: string[];
+  created: string[];
+  deprovisioned: string[];
+  /** The change made to each updated user, in the order of `updated`. */
+  changes: Array<{ id: string; change: UserChange }>;
+}
+
+export interface UserPage {
+  /** User indices of this page, in list order. */
+  indices: number[];
+  /** Whether at least one more user matches after this page. */
+  more: boolean;
+}
+
+const MAX_MUTATION = 1_000_000;
+const NEW_LAST_NAMES = [
+  'Hernández',
+  'Okonkwo',
+  'Lindqvist',
+  'Fraser',
+  'Yamamoto',
+  'Dupont',
+  'Kaur',
+];
+const GRANTED_ADMIN_TYPES = [
+  'SUPER_ADMIN',
+  'ORG_ADMIN',
+  'USER_ADMIN',
+  'HELP_DESK_ADMIN',
+  'READ_ONLY_ADMIN',
+];
+
+function isActiveAdmin(role: RoleRecord): boolean {
+  return role.status === 'ACTIVE' && /admin/i.test(role.type);
+}
+
+export class SimulatedTenant {
+  /** Org URL used in `_links` and paging links. */
+  baseUrl: string;
+  readonly seed: number;
+  readonly groupCount: number;
+  readonly heavyUserGroups: number;
+  /** Generated timestamps are all before this instant (epoch ms). */
+  readonly generatedBefore: number;
+
+  private readonly gen: TenantGenerator;
+  private readonly clock: () => number;
+  private statuses: Uint8Array;
+  private lastUpdatedMs: Float64Array;
+  private count: number;
+  private readonly overrides = new Map<number, UserRecord>();
+  private readonly groupIndexById = new Map<string, number>();
+  private readonly mutationRng: Rng;
+
+  constructor(opts: TenantOptions) {
+    this.seed = opts.seed;
+    this.groupCount = opts.groups;
+    this.heavyUserGroups = opts.heavyUserGroups;
+    this.clock = opts.clock;
+    this.baseUrl = opts.baseUrl ?? 'http://127.0.0.1';
+    // A clock set before the fixed anchor (a test's fake clock) pulls the anchor back, so that
+    // mutations made "now" are still newer than everything generated.
+    this.generatedBefore = Math.min(
+      GENERATION_ANCHOR_MS,
+      Math.floor(opts.clock() / 1000) * 1000 - 1000,
+    );
+    this.gen = new TenantGenerator({
+      seed: opts.seed,
+      users: opts.users,
+      groups: opts.groups,
+      heavyUserGroups: opts.heavyUserGroups,
+      anchorMs: this.generatedBefore,
+    });
+    this.count = opts.users;
+    const capacity = Math.max(16, opts.users);
+    this.statuses = new Uint8Array(capacity);
+    this.lastUpdatedMs = new Float64Array(capacity);
+    for (let i = 0; i < opts.users; i++) {
+      const core = this.gen.core(i);
+      this.statuses[i] = USER_STATUSES.indexOf(core.status);
+      this.lastUpdatedMs[i] = core.lastUpdated;
+    }
+    for (const g of this.gen.groups) this.groupIndexById.set(g.id, g.index);
+    this.mutationRng = new Rng(opts.seed, saltOf('mutations'));
+  }
+
+  // ---- public, JSON as the API returns it ----------------------------------------------
+
+  /** Users in list order (by id); DEPROVISIONED ones only when asked, as Okta's unfiltered list. */
+  listUsers(opts: { includeDeprovisioned?: boolean } = {}): OktaUserJson[] {
+    const out: OktaUserJson[] = [];
+    for (let i = 0; i < this.count; i++) {
+      if (!opts.includeDeprovisioned && this.statuses[i] === DEPROVISIONED_CODE) continue;
+      out.push(this.userJson(i));
+    }
+    return out;
+  }
+
+  user(id: string): OktaUserJson | undefined {
+    const index = this.indexOf(id);
+    return index === undefined ? undefined : this.userJson(index);
+  }
+
+  /** Every group of the user (all pages of `/users/{id}/groups`). */
+  userGroups(userId: string): OktaGroupJson[] {
+    return this.recordOf(userId).groups.map((g) => this.groupJson(g));
+  }
+
+  group(groupId: string): OktaGroupJson | undefined {
+    const index = this.groupIndexById.get(groupId);
+    return index === undefined ? undefined : this.groupJson(index);
+  }
+
+  groupRoles(groupId: string): OktaRoleJson[] {
+    const index = this.groupIndexById.get(groupId);
+    if (index === undefined) throw new Error(`No simulated group with id ${groupId}`);
+    return this.groupRolesJson(index);
+  }
+
+  userFactors(userId: string): OktaFactorJson[] {
+    return this.userFactorsJson(this.recordOf(userId));
+  }
+
+  /** Direct roles (assignmentType USER) then those held through groups (GROUP), as Okta lists. */
+  userRoles(userId: string): OktaRoleJson[] {
+    return this.userRolesJson(this.recordOf(userId));
+  }
+
+  /** The user as the connector should see it after enrichment, in the reduced shapes. */
+  enriched(userId: string): EnrichedUser {
+    const rec = this.recordOf(userId);
+    const groups = rec.groups.map((g) => this.gen.groups[g]);
+    const groupRoles: Record<string, OktaRole[]> = {};
+    for (const g of groups) groupRoles[g.id] = g.roles.map((r) => reduceRole(r, 'GROUP'));
+    return {
+      user: reduceUser(this.userJsonOf(rec, this.baseUrl, false)),
+      groups: groups.map(reduceGroup),
+      groupRoles,
+      factors: rec.factors.map((f): OktaFactor => ({
+        id: f.id,
+        factorType: f.factorType,
+        provider: f.provider,
+        status: f.status,
+      })),
+      roles: this.userRolesJson(rec).map((r) => reduceRole(r, r.assignmentType)),
+      enrichmentErrors: [],
+    };
+  }
+
+  /**
+   * Changes users as an admin would while a sync runs. Every touched user gets `lastUpdated`
+   * (and, for a deprovisioning, `statusChanged`) = now by the simulator clock. An update changes
+   * one thing the inventory event shows: the name, a group membership, whether the user is an
+   * admin, or whether it has an active MFA factor.
+   */
+  mutate(m: MutationRequest): MutationResult {
+    const update = mutationCount(m.update, 'update');
+    const create = mutationCount(m.create, 'create');
+    const deprovision = mutationCount(m.deprovision, 'deprovision');
+    const now = this.clock();
+    const result: MutationResult = { updated: [], created: [], deprovisioned: [], changes: [] };
+
+    const updatedSet = new Set<number>();
+    for (const index of this.pickLiveUsers(update, new Set())) {
+      const rec = this.recordAt(index);
+      const change = this.applyUpdate(rec, now);
+      this.save(rec, now);
+      updatedSet.add(index);
+      result.updated.push(rec.id);
+      result.changes.push({ id: rec.id, change });
+    }
+
+    const keep = new Set(updatedSet);
+    if (this.gen.heavyIndex >= 0) keep.add(this.gen.heavyIndex);
+    for (const index of this.pickLiveUsers(deprovision, keep)) {
+      const rec = this.recordAt(index);
+      rec.status = 'DEPROVISIONED';
+      rec.statusChanged = now;
+      this.save(rec, now);
+      result.deprovisioned.push(rec.id);
+    }
+
+    for (let i = 0; i < create; i++) {
+      const index = this.count;
+      this.ensureCapacity(index + 1);
+      this.count++;
+      const rec = this.gen.createdUser(index, now);
+      for (const g of rec.groups) this.gen.groups[g].lastMembershipUpdated = now;
+      this.save(rec, now);
+      result.created.push(rec.id);
+    }
+    return result;
+  }
+
+  // ---- facts for tests, the CLI and /__sim/info ------------------------------------------
+
+  get userCount(): number {
+    return this.count;
+  }
+
+  /** The non-deprovisioned user in exactly `heavyUserGroups` groups. */
+  get heavyUserId(): string | undefined {
+    return this.gen.heavyIndex >= 0 ? this.gen.userId(this.gen.heavyIndex) : undefined;
+  }
+
+  get orgDomain(): string {
+    return this.gen.orgDomain;
+  }
+
+  statusCounts(): Record<UserStatus, number> {
+    const counts = Object.fromEntries(USER_STATUSES.map((s) => [s, 0])) as Record<
+      UserStatus,
+      number
+    >;
+    for (let i = 0; i < this.count; i++) counts[USER_STATUSES[this.statuses[i]]]++;
+    return counts;
+  }
+
+  // ---- used by the server ----------------------------------------------------------------
+
+  indexOf(id: string): number | undefined {
+    return this.gen.userIndexOf(id, this.count);
+  }
+
+  /** `GET /api/v1/users/{idOrLogin}` accepts a login too (case-insensitively, as Okta). */
+  indexOfIdOrLogin(idOrLogin: string): number | undefined {
+    const byId = this.indexOf(idOrLogin);
+    if (byId !== undefined) return byId;
+    const login = idOrLogin.toLowerCase();
+    // Generated logins end in index+1 before the '@': try that before scanning everyone.
+    const hint = /(\d+)(\+okta)?@/.exec(login);
+    if (hint) {
+      const i = Number(hint[1]) - 1;
+      if (i >= 0 && i < this.count && this.recordAt(i).profile.login.toLowerCase() === login)
+        return i;
+    }
+    for (let i = 0; i < this.count; i++) {
+      if (this.recordAt(i).profile.login.toLowerCase() === login) return i;
+    }
+    return undefined;
+  }
+
+  groupIndexOf(id: string): number | undefined {
+    return this.groupIndexById.get(id);
+  }
+
+  /** The record of user `index` (generated, or the stored one if it was mutated). */
+  recordAt(index: number): UserRecord {
+    return this.overrides.get(index) ?? this.gen.user(index);
+  }
+
+  /**
+   * One page of the users list after position `after` (-1 for the first page). Positions are
+   * list order, which never changes: new users are appended, none are removed.
+   */
+  pageUsers(q: {
+    after: number;
+    limit: number;
+    filter?: FilterNode;
+    includeDeprovisioned: boolean;
+  }): UserPage {
+    const indices: number[] = [];
+    const filter = q.filter;
+    for (let i = Math.max(0, q.after + 1); i < this.count && indices.length <= q.limit; i++) {
+      if (!q.includeDeprovisioned && this.statuses[i] === DEPROVISIONED_CODE) continue;
+      if (filter) {
+        let rec: UserRecord | undefined;
+        const index = i;
+        const get = (attr: string): unknown => {
+          if (attr === 'status') return USER_STATUSES[this.statuses[index]];
+          if (attr === 'lastUpdated') return this.lastUpdatedMs[index];
+          if (attr === 'id') return this.gen.userId(index);
+          rec ??= this.recordAt(index);
+          return attributeOf(rec, attr);
+        };
+        if (!evaluate(filter, get)) continue;
+      }
+      indices.push(i);
+    }
+    const more = indices.length > q.limit;
+    if (more) indices.length = q.limit;
+    return { indices, more };
+  }
+
+  userJson(index: number, baseUrl = this.baseUrl, detailed = false): OktaUserJson {
+    return this.userJsonOf(this.recordAt(index), baseUrl, detailed);
+  }
+
+  groupJson(groupIndex: number, baseUrl = this.baseUrl): OktaGroupJson {
+    const g = this.gen.groups[groupIndex];
+    const href = `${baseUrl}/api/v1/groups/${g.id}`;
+    const links: OktaLinksJson = {
+      logo: [
+        {
+          name: 'medium',
+          href: `${baseUrl}/assets/img/logos/groups/okta-medium.png`,
+          type: 'image/png',
+        },
+        {
+          name: 'large',
+          href: `${baseUrl}/assets/img/logos/groups/okta-large.png`,
+          type: 'image/png',
+        },
+      ],
+      users: { href: `${href}/users` },
+      apps: { href: `${href}/apps` },
+    };
+    if (g.appId) links.source = { href: `${baseUrl}/api/v1/apps/${g.appId}` };
+    return {
+      id: g.id,
+      created: oktaTime(g.created),
+      lastUpdated: oktaTime(g.lastUpdated),
+      lastMembershipUpdated: oktaTime(g.lastMembershipUpdated),
+      objectClass: [g.type === 'APP_GROUP' ? 'okta:windows_security_principal' : 'okta:user_group'],
+      type: g.type,
+      profile: { name: g.name, description: g.description, ...g.extraProfile },
+      _links: links,
+    };
+  }
+
+  groupRolesJson(groupIndex: number, baseUrl = this.baseUrl): OktaRoleJson[] {
+    const g = this.gen.groups[groupIndex];
+    return g.roles.map((r) => roleJson(r, 'GROUP', `${baseUrl}/api/v1/groups/${g.id}`, baseUrl));
+  }
+
+  userFactorsJson(rec: UserRecord, baseUrl = this.baseUrl): OktaFactorJson[] {
+    return rec.factors.map((f) => {
+      const userHref = `${baseUrl}/api/v1/users/${rec.id}`;
+      const self = `${userHref}/factors/${f.id}`;
+      const links: OktaLinksJson = { self: { href: self, hints: { allow: ['GET', 'DELETE'] } } };
+      if (f.status === 'PENDING_ACTIVATION') {
+        links.activate = { href: `${self}/lifecycle/activate`, hints: { allow: ['POST'] } };
+      } else if (f.status === 'ACTIVE') {
+        links.verify = { href: `${self}/verify`, hints: { allow: ['POST'] } };
+      }
+      links.user = { href: userHref, hints: { allow: ['GET'] } };
+      return {
+        id: f.id,
+        factorType: f.factorType,
+        provider: f.provider,
+        vendorName: f.vendorName,
+        status: f.status,
+        created: oktaTime(f.created),
+        lastUpdated: oktaTime(f.lastUpdated),
+        profile: { ...f.profile },
+        _links: links,
+      };
+    });
+  }
+
+  userRolesJson(rec: UserRecord, baseUrl = this.baseUrl): OktaRoleJson[] {
+    const userHref = `${baseUrl}/api/v1/users/${rec.id}`;
+    const out = rec.roles.map((r) => roleJson(r, 'USER', userHref, baseUrl));
+    for (const gi of rec.groups) {
+      const g = this.gen.groups[gi];
+      for (const r of g.roles)
+        out.push(roleJson(r, 'GROUP', `${baseUrl}/api/v1/groups/${g.id}`, baseUrl));
+    }
+    return out;
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  private recordOf(userId: string): UserRecord {
+    const index = this.indexOf(userId);
+    if (index === undefined) throw new Error(`No simulated user with id ${userId}`);
+    return this.recordAt(index);
+  }
+
+  private userJsonOf(rec: UserRecord, baseUrl: string, detailed: boolean): OktaUserJson {
+    const credentials: Record<string, unknown> = {};
+    if (rec.hasPassword) credentials.password = {};
+    const email = rec.profile.email;
+    if (typeof email === 'string' && email.includes('@')) {
+      credentials.emails = [{ value: email, status: 'VERIFIED', type: 'PRIMARY' }];
+    }
+    if (rec.hasRecoveryQuestion) {
+      credentials.recovery_question = { question: 'What is the food you least liked as a child?' };
+    }
+    credentials.provider = { ...rec.credentialProvider };
+    const self = `${baseUrl}/api/v1/users/${rec.id}`;
+    const links: OktaLinksJson = { self: { href: self } };
+    if (detailed) {
+      // The single-user read lists the lifecycle operations the status allows, as Okta does.
+      const lifecycle: Record<UserStatus, string[]> = {
+        ACTIVE: ['suspend', 'deactivate', 'resetPassword', 'expirePassword'],
+        PROVISIONED: ['reactivate', 'deactivate'],
+        STAGED: ['activate', 'deactivate'],
+        RECOVERY: ['deactivate', 'resetPassword'],
+        PASSWORD_EXPIRED: ['deactivate', 'resetPassword'],
+        LOCKED_OUT: ['unlock', 'deactivate', 'resetPassword'],
+        SUSPENDED: ['unsuspend', 'deactivate'],
+        DEPROVISIONED: ['activate'],
+      };
+      for (const op of lifecycle[rec.status]) {
+        links[op] = { href: `${self}/lifecycle/${op.toLowerCase()}`, hints: { allow: ['POST'] } };
+      }
+      links.schema = { href: `${baseUrl}/api/v1/meta/schemas/user/osc${rec.typeId.slice(3)}` };
+      links.type = { href: `${baseUrl}/api/v1/meta/types/user/${rec.typeId}` };
+    }
+    return {
+      id: rec.id,
+      status: rec.status,
+      created: oktaTime(rec.created),
+      activated: oktaTimeOrNull(rec.activated),
+      statusChanged: oktaTimeOrNull(rec.statusChanged),
+      lastLogin: oktaTimeOrNull(rec.lastLogin),
+      lastUpdated: oktaTime(rec.lastUpdated),
+      passwordChanged: oktaTimeOrNull(rec.passwordChanged),
+      type: { id: rec.typeId },
+      profile: copyProfile(rec.profile),
+      credentials,
+      _links: links,
+    };
+  }
+
+  private save(rec: UserRecord, now: number): void {
+    rec.lastUpdated = now;
+    this.overrides.set(rec.index, rec);
+    this.statuses[rec.index] = USER_STATUSES.indexOf(rec.status);
+    this.lastUpdatedMs[rec.index] = now;
+  }
+
+  private ensureCapacity(n: number): void {
+    if (n <= this.statuses.length) return;
+    const size = Math.max(n, this.statuses.length * 2);
+    const statuses = new Uint8Array(size);
+    statuses.set(this.statuses);
+    const lastUpdated = new Float64Array(size);
+    lastUpdated.set(this.lastUpdatedMs);
+    this.statuses = statuses;
+    this.lastUpdatedMs = lastUpdated;
+  }
+
+  /** Up to `n` distinct non-deprovisioned users not in `exclude`, drawn from the seed. */
+  private pickLiveUsers(n: number, exclude: ReadonlySet<number>): number[] {
+    if (n === 0) return [];
+    const live: number[] = [];
+    for (let i = 0; i < this.count; i++) {
+      if (this.statuses[i] !== DEPROVISIONED_CODE && !exclude.has(i)) live.push(i);
+    }
+    const take = Math.min(n, live.length);
+    for (let i = 0; i < take; i++) {
+      const j = i + Math.floor(this.mutationRng.next() * (live.length - i));
+      [live[i], live[j]] = [live[j], live[i]];
+    }
+    return live.slice(0, take).sort((a, b) => a - b);
+  }
+
+  private applyUpdate(rec: UserRecord, now: number): UserChange {
+    const rng = this.mutationRng;
+    const kinds: UserChange[] = ['name', 'groups', 'role', 'factor'];
+    let kind = rng.pick(kinds);
+    if (kind === 'groups' && (rec.index === this.gen.heavyIndex || this.groupCount < 2))
+      kind = 'name';
+    if (kind === 'role') {
+      const groupAdmin = rec.groups.some((g) => this.gen.groups[g].roles.some(isActiveAdmin));
+      if (groupAdmin) kind = 'name';
+    }
+    switch (kind) {
+      case 'groups': {
+        const removable = rec.groups.filter((g) => g !== 0);
+        const [addable] = this.gen.sampleGroups(rng, 1, new Set(rec.groups));
+        if (removable.length > 0 && (addable === undefined || rng.chance(0.5))) {
+          const g = rng.pick(removable);
+          rec.groups = rec.groups.filter((x) => x !== g);
+          this.gen.groups[g].lastMembershipUpdated = now;
+        } else if (addable !== undefined) {
+          rec.groups = [...rec.groups, addable].sort((a, b) => a - b);
+          this.gen.groups[addable].lastMembershipUpdated = now;
+        }
+        return 'groups';
+      }
+      case 'role': {
+        if (rec.roles.some(isActiveAdmin)) {
+          rec.roles = rec.roles.filter((r) => !isActiveAdmin(r));
+        } else {
+          rec.roles = [
+            ...rec.roles,
+            this.gen.newRole(rng, rng.pick(GRANTED_ADMIN_TYPES), 'ACTIVE', now),
+          ];
+        }
+        return 'role';
+      }
+      case 'factor': {
+        if (rec.factors.some((f) => f.status === 'ACTIVE')) {
+          // An admin's "reset factors": the user loses its active MFA.
+          rec.factors = rec.factors.filter((f) => f.status !== 'ACTIVE');
+        } else {
+          const pending = rec.factors.find((f) => f.status === 'PENDING_ACTIVATION');
+          if (pending) {
+            pending.status = 'ACTIVE';
+            pending.lastUpdated = now;
+          } else {
+            rec.factors = [
+              ...rec.factors,
+              this.gen.newFactor(rng, 'token:software:totp', 'ACTIVE', now, rec.profile),
+            ];
+          }
+        }
+        return 'factor';
+      }
+      case 'name':
+      default: {
+        const p = rec.profile;
+        let last = rng.pick(NEW_LAST_NAMES);
+        if (last === p.lastName) last = `${last}-${rng.pick(NEW_LAST_NAMES)}`;
+        p.lastName = last;
+        if (typeof p.firstName !== 'string' || p.firstName === '') p.firstName = 'Alex';
+        p.displayName = `${p.firstName} ${last}`;
+        return 'name';
+      }
+    }
+  }
+}
+
+/** Profile values are JSON primitives or arrays of them: a shallow copy per array is a deep copy. */
+function copyProfile(profile: OktaUserProfileJson): OktaUserProfileJson {
+  const out: OktaUserProfileJson = { ...profile };
+  for (const [k, v] of Object.entries(out)) if (Array.isArray(v)) out[k] = [...(v as unknown[])];
+  return out;
+}
+
+function mutationCount(value: unknown, field: string): number {
+  if (value === undefined) return 0;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_MUTATION) {
+    throw new RangeError(
+      `mutate: ${field} must be an integer from 0 to ${MAX_MUTATION} (got ${JSON.stringify(value)})`,
+    );
+  }
+  return value;
+}
+
+/** A user attribute for `search` and `filter` (dates as epoch ms). */
+function attributeOf(rec: UserRecord, attr: string): unknown {
+  if (attr.startsWith('profile.')) return rec.profile[attr.slice(8)];
+  if (attr === 'type.id') return rec.typeId;
+  if (DATE_ATTRIBUTES.has(attr) || attr === 'status' || attr === 'id') {
+    return rec[attr as keyof UserRecord];
+  }
+  return undefined;
+}
+
+function roleJson(
+  r: RoleRecord,
+  assignmentType: 'USER' | 'GROUP',
+  assignee: string,
+  baseUrl: string,
+): OktaRoleJson {
+  const json: OktaRoleJson = {
+    id: r.id,
+    label: r.label,
+    type: r.type,
+    status: r.status,
+    created: oktaTime(r.created),
+    lastUpdated: oktaTime(r.lastUpdated),
+    assignmentType,
+    _links: { assignee: { href: assignee } },
+  };
+  if (r.customRoleId && r.resourceSetId) {
+    json.role = r.customRoleId;
+    json['resource-set'] = r.resourceSetId;
+    const set = `${baseUrl}/api/v1/iam/resource-sets/${r.resourceSetId}`;
+    json._links = {
+      assignee: { href: assignee },
+      'resource-set': { href: set },
+      role: { href: `${baseUrl}/api/v1/iam/roles/${r.customRoleId}` },
+      permissions: { href: `${baseUrl}/api/v1/iam/roles/${r.customRoleId}/permissions` },
+      member: { href: `${set}/bindings/${r.customRoleId}/members/${r.id}` },
+    };
+  }
+  return json;
+}
+
+function reduceRole(r: RoleRecord | OktaRoleJson, assignmentType: string): OktaRole {
+  return { id: r.id, label: r.label, type: r.type, status: r.status, assignmentType };
+}
+
+function reduceGroup(g: GroupRecord): OktaGroup {
+  return { id: g.id, type: g.type, profile: { name: g.name, description: g.description } };
+}
+
+/** Keeps the fields the connector keeps, present exactly when the JSON has them. */
+function reduceUser(json: OktaUserJson): OktaUser {
+  const profile: NonNullable<OktaUser['profile']> = {};
+  for (const key of ['login', 'email', 'firstName', 'lastName', 'displayName'] as const) {
+    if (key in json.profile) profile[key] = json.profile[key] as string | null;
+  }
+  return {
+    id: json.id,
+    status: json.status,
+    created: json.created,
+    activated: json.activated,
+    statusChanged: json.statusChanged,
+    lastLogin: json.lastLogin,
+    lastUpdated: json.lastUpdated,
+    passwordChanged: json.passwordChanged,
+    profile,
+  };
+}
