@@ -7,13 +7,31 @@
  * and the workers inherit the parent's environment. A caller that already set
  * TEMPORAL_TEST_ADDRESS (e.g. to a server of its own) gets that server, and none is started.
  */
-import { mkdtempSync } from 'node:fs';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { freePorts, resolveTemporalCli, startDevServer } from './dev-server';
 import { setGlobalDevServer } from './global-dev-server';
 
+/**
+ * Webpack-bundling the workflow takes seconds; done once here, every test worker's Worker reads
+ * the file (sync-harness.ts) instead of bundling again.
+ */
+async function bundleWorkflowsOnce(): Promise<void> {
+  const code = (
+    await bundleWorkflowCode({
+      workflowsPath: require.resolve('../../src/workflows'),
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+    })
+  ).code;
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'okta-ocsf-bundle-')), 'workflows.js');
+  writeFileSync(file, code);
+  process.env.OKTA_OCSF_TEST_WORKFLOW_BUNDLE = file;
+}
+
 export default async function globalSetup(): Promise<void> {
+  await bundleWorkflowsOnce();
   const given = process.env.TEMPORAL_TEST_ADDRESS;
   if (given !== undefined && given !== '') {
     process.stderr.write(

@@ -1,0 +1,358 @@
+/**
+ * The activities of the sync: every read of Okta, the staging store, Temporal's visibility and
+ * the sink happens here. Built by `createActivities` around their dependencies so the worker
+ * owns the token and tests can swap the Okta session for a fake.
+ */
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { setMaxListeners } from 'node:events';
+import { mapUserToOcsf } from '../ocsf/map-user';
+import type { UserInventoryInfo } from '../ocsf/types';
+import { validateEvent } from '../ocsf/validate';
+import type { EnrichmentKind, OktaFactor, OktaGroup, OktaRole, OktaUser } from '../okta/types';
+import type { EventSink } from '../sinks/sink';
+import { pagePartId, syncWorkflowId, orgKey, SYNC_WORKFLOW_TYPE } from '../sync/naming';
+import type { StagingStore } from '../sync/staging';
+import type {
+  BeginSyncInput,
+  BeginSyncResult,
+  DeliverPageInput,
+  DeliverPageResult,
+  EnrichInput,
+  EnrichResult,
+  FinishSyncInput,
+  GroupRolesResult,
+  ListUsersPageInput,
+  ListUsersPageResult,
+} from '../sync/types';
+import { enrichPage, USERS, type StagedEnrichment } from './enrich-page';
+import { isNotFound, isTransient, toApplicationFailure } from './failures';
+import type { CallOptions, OktaSession } from './okta-session';
+import { GroupRolesCache } from './group-roles-cache';
+
+export interface ActivityDeps {
+  /** Origin of the one Okta org this worker serves. */
+  orgUrl: string;
+  staging: StagingStore;
+  sink: EventSink;
+  /** A new session per activity execution, over the process-wide rate limiter. */
+  oktaSession: () => OktaSession;
+  /** Temporal client for visibility look-ups (previous watermark, running syncs). */
+  temporalClient: () => Promise<Client>;
+}
+
+const GROUPS = 'groups';
+const FACTORS = 'factors';
+const USER_ROLES = 'user_roles';
+const GROUP_ROLES = 'group_roles';
+
+interface StagedGroupRoles {
+  /** Groups of this page whose roles fell back after exhausted retries. */
+  fallbackGroups: string[];
+  apiCalls: number;
+  rateLimited: number;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  const groupRoles = new GroupRolesCache(deps.staging);
+
+  function checkOrg(orgUrl: string): void {
+    if (orgUrl !== deps.orgUrl) {
+      // A worker must never answer for an org whose token it does not hold.
+      throw ApplicationFailure.create({
+        message: `this worker serves ${deps.orgUrl}, not ${orgUrl}: check OKTA_ORG_URL and TEMPORAL_TASK_QUEUE`,
+        type: 'OrgMismatchError',
+        nonRetryable: true,
+      });
+    }
+  }
+
+  function heartbeatingCall(): CallOptions {
+    const ctx = Context.current();
+    // Many concurrent requests of one activity listen on the same cancellation signal.
+    setMaxListeners(0, ctx.cancellationSignal);
+    return {
+      signal: ctx.cancellationSignal,
+      onWait: (ms, reason) => ctx.heartbeat({ waitingMs: ms, reason }),
+    };
+  }
+
+  return {
+    /** Refuses a second concurrent sync of the same org and mode; finds the watermark. */
+    async beginSync(input: BeginSyncInput): Promise<BeginSyncResult> {
+      checkOrg(input.orgUrl);
+      const client = await deps.temporalClient();
+      const prefix = syncWorkflowId(input.orgUrl, input.mode);
+      let conflictWith: string | null = null;
+      for await (const wf of client.workflow.list({
+        query: `WorkflowType = '${SYNC_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH '${prefix}'`,
+      })) {
+        if (wf.workflowId !== input.workflowId && wf.runId !== input.runId) {
+          conflictWith = wf.workflowId;
+          break;
+        }
+      }
+      if (input.mode === 'full') {
+        return { conflictWith, effectiveMode: 'full', previousWatermark: null, filter: null };
+      }
+      const previousWatermark = await latestWatermark(client, input.orgUrl);
+      if (previousWatermark === null) {
+        log.info('no previous successful sync found: this incremental sync runs as a full one');
+        return { conflictWith, effectiveMode: 'full', previousWatermark: null, filter: null };
+      }
+      return {
+        conflictWith,
+        effectiveMode: 'incremental',
+        previousWatermark,
+        filter: `lastUpdated gt "${previousWatermark}"`,
+      };
+    },
+
+    async listUsersPage(input: ListUsersPageInput): Promise<ListUsersPageResult> {
+      checkOrg(input.orgUrl);
+      const session = deps.oktaSession();
+      try {
+        const page = await session.listUsersPage(
+          { nextUrl: input.nextUrl, filter: input.filter },
+          heartbeatingCall(),
+        );
+        await deps.staging.writePage(input.orgUrl, input.syncId, input.page, USERS, page.users);
+        return {
+          ...session.counters(),
+          users: page.users.length,
+          nextUrl: page.nextUrl,
+          serverDate: page.serverDate,
+        };
+      } catch (err) {
+        throw toApplicationFailure(err);
+      }
+    },
+
+    async fetchUserGroups(input: EnrichInput): Promise<EnrichResult> {
+      checkOrg(input.orgUrl);
+      const s = deps.oktaSession();
+      return enrichPage<OktaGroup[]>(deps.staging, s, input, GROUPS, [], (id, call) =>
+        s.listUserGroups(id, call),
+      );
+    },
+
+    async fetchUserFactors(input: EnrichInput): Promise<EnrichResult> {
+      checkOrg(input.orgUrl);
+      const s = deps.oktaSession();
+      return enrichPage<OktaFactor[]>(deps.staging, s, input, FACTORS, [], (id, call) =>
+        s.listUserFactors(id, call),
+      );
+    },
+
+    async fetchUserRoles(input: EnrichInput): Promise<EnrichResult> {
+      checkOrg(input.orgUrl);
+      const s = deps.oktaSession();
+      return enrichPage<OktaRole[]>(deps.staging, s, input, USER_ROLES, [], (id, call) =>
+        s.listUserRoles(id, call),
+      );
+    },
+
+    /**
+     * Roles of the page's groups, fetched once per distinct group per sync: a group already
+     * resolved by an earlier page (or by a concurrent one) is not asked for again.
+     */
+    async fetchGroupRoles(input: EnrichInput): Promise<GroupRolesResult> {
+      checkOrg(input.orgUrl);
+      const { orgUrl, syncId, page } = input;
+      const ctx = Context.current();
+      const groups = await deps.staging.requirePage<StagedEnrichment<OktaGroup[]>>(
+        orgUrl,
+        syncId,
+        page,
+        GROUPS,
+      );
+      const prior = (await deps.staging.readPage<StagedGroupRoles>(
+        orgUrl,
+        syncId,
+        page,
+        GROUP_ROLES,
+      )) ?? { fallbackGroups: [], apiCalls: 0, rateLimited: 0 };
+      const distinct = new Set<string>();
+      for (const list of Object.values(groups.results)) for (const g of list) distinct.add(g.id);
+
+      const session = deps.oktaSession();
+      const lastAttempt = ctx.info.attempt >= input.maxAttempts;
+      const call = heartbeatingCall();
+      const fallbackGroups: string[] = [];
+      let fetched = 0;
+      let retryable: unknown = null;
+      let fatal: unknown = null;
+      let done = 0;
+      try {
+        await Promise.all(
+          [...distinct].map(async (groupId) => {
+            try {
+              const r = await groupRoles.resolve(orgUrl, syncId, groupId, () =>
+                session.listGroupRoles(groupId, call),
+              );
+              if (r.fetched) fetched += 1;
+            } catch (err) {
+              if (isNotFound(err)) {
+                // The group was deleted mid-sync: it grants nothing any more.
+                await groupRoles.store(orgUrl, syncId, groupId, []);
+              } else if (isTransient(err) && lastAttempt) {
+                fallbackGroups.push(groupId);
+              } else if (isTransient(err)) {
+                retryable ??= err;
+              } else {
+                fatal ??= err;
+              }
+            }
+            done += 1;
+            ctx.heartbeat({ done, of: distinct.size });
+          }),
+        );
+      } finally {
+        const used = session.counters();
+        prior.apiCalls += used.apiCalls;
+        prior.rateLimited += used.rateLimited;
+        prior.fallbackGroups = fallbackGroups;
+        await deps.staging.writePage(orgUrl, syncId, page, GROUP_ROLES, prior);
+      }
+      if (fatal !== null) throw toApplicationFailure(fatal);
+      if (retryable !== null) throw toApplicationFailure(retryable);
+      return {
+        apiCalls: prior.apiCalls,
+        rateLimited: prior.rateLimited,
+        fallbacks: fallbackGroups.length,
+        notFound: 0,
+        fetched,
+      };
+    },
+
+    /** Maps the page's users to OCSF, validates every event, and delivers them as one part. */
+    async deliverPage(input: DeliverPageInput): Promise<DeliverPageResult> {
+      checkOrg(input.orgUrl);
+      const { orgUrl, syncId, page } = input;
+      const read = <T>(name: string) => deps.staging.requirePage<T>(orgUrl, syncId, page, name);
+      const users = await read<OktaUser[]>(USERS);
+      const groups = await read<StagedEnrichment<OktaGroup[]>>(GROUPS);
+      const factors = await read<StagedEnrichment<OktaFactor[]>>(FACTORS);
+      const roles = await read<StagedEnrichment<OktaRole[]>>(USER_ROLES);
+      const gr = await read<StagedGroupRoles>(GROUP_ROLES);
+      const fallbackGroups = new Set(gr.fallbackGroups);
+      const fell = {
+        groups: new Set(groups.fallbacks),
+        factors: new Set(factors.fallbacks),
+        user_roles: new Set(roles.fallbacks),
+      };
+      const gone = new Set([...groups.notFound, ...factors.notFound, ...roles.notFound]);
+
+      const result: DeliverPageResult = {
+        events: 0,
+        skipped: 0,
+        skippedReasons: {},
+        fallbacks: 0,
+        fallbacksByKind: { groups: 0, group_roles: 0, factors: 0, user_roles: 0 },
+        location: null,
+      };
+      const skip = (userId: string, reason: string): void => {
+        result.skipped += 1;
+        result.skippedReasons[reason] = (result.skippedReasons[reason] ?? 0) + 1;
+        log.warn('user not emitted', { userId, reason });
+      };
+
+      const observedAtMs = Date.now();
+      const events: UserInventoryInfo[] = [];
+      for (const user of users) {
+        if (gone.has(user.id)) {
+          skip(user.id, 'deleted during sync');
+          continue;
+        }
+        const userGroups = groups.results[user.id] ?? [];
+        const groupRolesById: Record<string, OktaRole[]> = {};
+        let groupRolesFellBack = false;
+        for (const g of userGroups) {
+          if (fallbackGroups.has(g.id)) {
+            groupRolesFellBack = true;
+            groupRolesById[g.id] = [];
+            continue;
+          }
+          const known = await groupRoles.get(orgUrl, syncId, g.id);
+          if (known === undefined) {
+            throw toApplicationFailure(
+              new Error(`roles of group ${g.id} are missing from staging for ${pagePartId(page)}`),
+            );
+          }
+          groupRolesById[g.id] = known;
+        }
+        const enrichmentErrors: EnrichmentKind[] = [];
+        if (fell.groups.has(user.id)) enrichmentErrors.push('groups');
+        if (groupRolesFellBack) enrichmentErrors.push('group_roles');
+        if (fell.factors.has(user.id)) enrichmentErrors.push('factors');
+        if (fell.user_roles.has(user.id)) enrichmentErrors.push('user_roles');
+        for (const kind of enrichmentErrors) result.fallbacksByKind[kind] += 1;
+        result.fallbacks += enrichmentErrors.length;
+
+        let event: UserInventoryInfo;
+        try {
+          event = mapUserToOcsf(
+            {
+              user,
+              groups: userGroups,
+              groupRoles: groupRolesById,
+              factors: factors.results[user.id] ?? [],
+              roles: roles.results[user.id] ?? [],
+              enrichmentErrors,
+            },
+            { observedAtMs },
+          );
+        } catch (err) {
+          // One unusable record never stops the sync; it is counted and logged instead.
+          skip(user.id, `unmappable record: ${(err as Error).message}`);
+          continue;
+        }
+        try {
+          validateEvent(event);
+        } catch (err) {
+          // An invalid event is a bug in the mapping: fail loudly, never send it half-valid.
+          throw toApplicationFailure(err);
+        }
+        events.push(event);
+      }
+
+      try {
+        const delivered = await deps.sink.deliver({ syncId, partId: pagePartId(page), events });
+        result.events = delivered.delivered;
+        result.location = delivered.location ?? null;
+      } catch (err) {
+        // SinkTransientError is retried by Temporal; SinkRejectedError stops the sync.
+        throw toApplicationFailure(err);
+      }
+      return result;
+    },
+
+    /** Drops the sync's staging; its events are delivered. */
+    async finishSync(input: FinishSyncInput): Promise<void> {
+      checkOrg(input.orgUrl);
+      groupRoles.forget(input.orgUrl, input.syncId);
+      await deps.staging.removeSync(input.orgUrl, input.syncId);
+    },
+  };
+}
+
+export type SyncActivities = ReturnType<typeof createActivities>;
+
+/**
+ * The newest watermark among this org's completed syncs, full or incremental, read from the
+ * memo that `oktaSync` writes on completion: Temporal itself keeps it, no other database.
+ */
+async function latestWatermark(client: Client, orgUrl: string): Promise<string | null> {
+  const query =
+    `WorkflowType = '${SYNC_WORKFLOW_TYPE}' AND ExecutionStatus = 'Completed' ` +
+    `AND WorkflowId STARTS_WITH 'okta-ocsf-sync-${orgKey(orgUrl)}-'`;
+  let best: string | null = null;
+  let seen = 0;
+  for await (const wf of client.workflow.list({ query, pageSize: 50 })) {
+    const w = wf.memo?.watermark;
+    if (typeof w === 'string' && (best === null || w > best)) best = w;
+    // Visibility lists newest first; a few dozen is plenty to find the latest.
+    if (++seen >= 50) break;
+  }
+  return best;
+}

@@ -1,0 +1,41 @@
+/**
+ * Sessions over the worker's one Okta client: one client and one rate limiter per process (so
+ * throttling holds across every concurrent activity), and per-session counters so each activity
+ * reports its own API calls and 429s.
+ */
+import type { OktaConfig } from '../config';
+import { OktaClient, newCallCounters, type CallOptions as ClientCallOptions } from '../okta/client';
+import { RateLimiter } from '../okta/rate-limiter';
+import type { CallOptions, OktaSession } from './okta-session';
+
+export function oktaSessionFactory(config: OktaConfig): () => OktaSession {
+  const limiter = new RateLimiter({
+    share: config.rateLimitShare,
+    maxInFlight: config.maxConcurrency,
+  });
+  const client = new OktaClient({
+    orgUrl: config.orgUrl,
+    token: config.token,
+    limiter,
+    timeoutMs: config.requestTimeoutMs,
+  });
+  return () => sessionOver(client);
+}
+
+export function sessionOver(client: OktaClient): OktaSession {
+  const counters = newCallCounters();
+  const opts = (call: CallOptions = {}): ClientCallOptions => ({
+    signal: call.signal,
+    onWait: call.onWait,
+    counters,
+  });
+  return {
+    listUsersPage: (p, call) =>
+      client.listUsersPage({ nextUrl: p.nextUrl, filter: p.filter ?? undefined }, opts(call)),
+    listUserGroups: (id, call) => client.listUserGroups(id, opts(call)),
+    listGroupRoles: (id, call) => client.listGroupRoles(id, opts(call)),
+    listUserFactors: (id, call) => client.listUserFactors(id, opts(call)),
+    listUserRoles: (id, call) => client.listUserRoles(id, opts(call)),
+    counters: () => ({ apiCalls: counters.requests, rateLimited: counters.rateLimited }),
+  };
+}

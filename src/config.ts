@@ -1,0 +1,193 @@
+/**
+ * The configuration of the worker and the CLI, read from the environment once, validated as a
+ * whole: every bad variable is reported (one line each, naming it), not just the first.
+ * Secrets are kept here and in the activities' closure only — never in workflow inputs.
+ */
+import * as path from 'node:path';
+import { parseKeyring, type Keyring } from './codec/keyring';
+import { validateOrgUrl } from './okta/org-url';
+import { parseSinkConfig, type SinkConfig } from './sinks/sink-config';
+
+export interface OktaConfig {
+  /** Origin only, e.g. `https://acme.okta.com`. */
+  orgUrl: string;
+  token: string;
+  rateLimitShare: number;
+  maxConcurrency: number;
+  requestTimeoutMs: number;
+}
+
+export interface TemporalConfig {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+}
+
+export interface AppConfig {
+  temporal: TemporalConfig;
+  /** Present when the caller asked for the Okta URL (and token, for the worker). */
+  orgUrl: string | null;
+  okta: OktaConfig | null;
+  sink: SinkConfig | null;
+  keyring: Keyring | null;
+  stateDir: string;
+  pagesPerRun: number;
+  pageConcurrency: number;
+  maxConcurrentActivities: number;
+}
+
+export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; errors: string[] };
+
+export interface ConfigNeeds {
+  /** `full`: URL and token (the worker); `url`: the org URL only (the CLI); `none`. */
+  okta: 'full' | 'url' | 'none';
+  sink: boolean;
+}
+
+/** Thrown by commands that cannot run with the configuration; the CLI exits 2. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly errors: string[]) {
+    super(`invalid configuration:\n${errors.map((e) => `  - ${e}`).join('\n')}`);
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds): ConfigResult {
+  const errors: string[] = [];
+  const str = (name: string, dflt: string): string => {
+    const v = env[name];
+    return v === undefined || v === '' ? dflt : v.trim();
+  };
+
+  const address = str('TEMPORAL_ADDRESS', '127.0.0.1:7233');
+  if (!/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/.test(address)) {
+    errors.push(`TEMPORAL_ADDRESS: expected host:port (e.g. 127.0.0.1:7233), got "${address}"`);
+  }
+  const namespace = str('TEMPORAL_NAMESPACE', 'default');
+  if (!/^[A-Za-z0-9._-]{1,255}$/.test(namespace)) {
+    errors.push(`TEMPORAL_NAMESPACE: expected a namespace name, got "${namespace}"`);
+  }
+  const taskQueue = str('TEMPORAL_TASK_QUEUE', 'okta-ocsf');
+  if (taskQueue.length === 0 || taskQueue.length > 255) {
+    errors.push('TEMPORAL_TASK_QUEUE: expected a non-empty task queue name');
+  }
+
+  let orgUrl: string | null = null;
+  let okta: OktaConfig | null = null;
+  if (needs.okta !== 'none') {
+    const raw = env.OKTA_ORG_URL;
+    if (raw === undefined || raw.trim() === '') {
+      errors.push('OKTA_ORG_URL: required, e.g. https://acme.okta.com');
+    } else {
+      try {
+        orgUrl = validateOrgUrl(raw.trim()).origin;
+      } catch (err) {
+        errors.push((err as Error).message);
+      }
+    }
+  }
+  if (needs.okta === 'full') {
+    const token = env.OKTA_API_TOKEN;
+    if (token === undefined || token.trim() === '') {
+      errors.push('OKTA_API_TOKEN: required, an Okta API token (sent as "SSWS <token>")');
+    } else if (/[\s\p{Cc}]/u.test(token.trim())) {
+      errors.push('OKTA_API_TOKEN: must not contain whitespace or control characters');
+    }
+    const rateLimitShare = num(env, 'OKTA_RATE_LIMIT_SHARE', 0.5, errors, {
+      min: 0.01,
+      max: 1,
+      what: 'a number > 0 and <= 1 (share of each Okta rate-limit bucket this sync may use)',
+    });
+    const maxConcurrency = num(env, 'OKTA_MAX_CONCURRENCY', 10, errors, {
+      min: 1,
+      max: 75,
+      integer: true,
+      what: 'an integer from 1 to 75 (requests in flight, below the org concurrency limit)',
+    });
+    const requestTimeoutMs = num(env, 'OKTA_REQUEST_TIMEOUT_MS', 30_000, errors, {
+      min: 100,
+      max: 600_000,
+      integer: true,
+      what: 'an integer number of milliseconds from 100 to 600000',
+    });
+    if (orgUrl && token && errors.length === 0) {
+      okta = { orgUrl, token: token.trim(), rateLimitShare, maxConcurrency, requestTimeoutMs };
+    }
+  }
+
+  let sink: SinkConfig | null = null;
+  if (needs.sink) {
+    const parsed = parseSinkConfig(env);
+    if (parsed.ok) sink = parsed.config;
+    else errors.push(...parsed.errors);
+  }
+
+  const keys = parseKeyring(env);
+  const keyring = keys.ok ? keys.keyring : null;
+  if (!keys.ok) errors.push(...keys.errors);
+
+  const stateDir = path.resolve(str('OKTA_OCSF_STATE_DIR', './.okta-ocsf'));
+  const pagesPerRun = num(env, 'OKTA_OCSF_PAGES_PER_RUN', 50, errors, {
+    min: 1,
+    max: 10_000,
+    integer: true,
+    what: 'an integer from 1 to 10000 (pages per workflow run before continue-as-new)',
+  });
+  const pageConcurrency = num(env, 'OKTA_OCSF_PAGE_CONCURRENCY', 2, errors, {
+    min: 1,
+    max: 16,
+    integer: true,
+    what: 'an integer from 1 to 16 (pages enriched at the same time)',
+  });
+  const maxConcurrentActivities = num(env, 'OKTA_OCSF_WORKER_ACTIVITIES', 20, errors, {
+    min: 1,
+    max: 1000,
+    integer: true,
+    what: 'an integer from 1 to 1000 (activities one worker runs at once)',
+  });
+
+  if (errors.length > 0) return { ok: false, errors };
+  return {
+    ok: true,
+    config: {
+      temporal: { address, namespace, taskQueue },
+      orgUrl,
+      okta,
+      sink,
+      keyring,
+      stateDir,
+      pagesPerRun,
+      pageConcurrency,
+      maxConcurrentActivities,
+    },
+  };
+}
+
+/** Like `loadConfig`, but throws `ConfigError` listing every problem. */
+export function requireConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds): AppConfig {
+  const r = loadConfig(env, needs);
+  if (!r.ok) throw new ConfigError(r.errors);
+  return r.config;
+}
+
+function num(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  dflt: number,
+  errors: string[],
+  rule: { min: number; max: number; integer?: boolean; what: string },
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return dflt;
+  const v = Number(raw.trim());
+  if (
+    !Number.isFinite(v) ||
+    v < rule.min ||
+    v > rule.max ||
+    (rule.integer === true && !Number.isInteger(v))
+  ) {
+    errors.push(`${name}: expected ${rule.what}, got "${raw}"`);
+    return dflt;
+  }
+  return v;
+}

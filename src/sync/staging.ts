@@ -1,0 +1,99 @@
+/**
+ * Where a sync keeps its user data between activities (the "claim check" pattern): a page of 200
+ * users with hundreds of groups each would approach Temporal's 2 MB payload limit, and would be
+ * copied into history once per activity that reads it. Activities write here and pass only page
+ * numbers through Temporal.
+ *
+ * It is also what makes retries cheap: an enrichment activity that fails half-way has saved what
+ * it fetched, and its retry fetches only the rest.
+ *
+ * Layout: `<root>/<orgKey>/<syncId>/page-000001/<name>.json` and
+ * `<root>/<orgKey>/<syncId>/group-roles/<groupId>.json`. Every write is atomic (temporary file,
+ * then rename) so a worker killed mid-write leaves the previous version or nothing.
+ *
+ * Workers that share a task queue must share this folder (a volume); see README "Deployment".
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { orgKey, pagePartId } from './naming';
+
+export class StagingMissingError extends Error {
+  override readonly name = 'StagingMissingError';
+}
+
+export class StagingStore {
+  constructor(readonly root: string) {}
+
+  private syncDir(orgUrl: string, syncId: string): string {
+    if (!/^[A-Za-z0-9._-]+$/.test(syncId)) throw new Error(`invalid sync id: ${syncId}`);
+    return path.join(this.root, orgKey(orgUrl), syncId);
+  }
+
+  private pageFile(orgUrl: string, syncId: string, page: number, name: string): string {
+    return path.join(this.syncDir(orgUrl, syncId), pagePartId(page), `${name}.json`);
+  }
+
+  private groupRolesFile(orgUrl: string, syncId: string, groupId: string): string {
+    // Okta ids are alphanumeric; anything else is refused rather than used as a path.
+    if (!/^[A-Za-z0-9_-]+$/.test(groupId)) throw new Error(`invalid group id: ${groupId}`);
+    return path.join(this.syncDir(orgUrl, syncId), 'group-roles', `${groupId}.json`);
+  }
+
+  async writePage<T>(orgUrl: string, syncId: string, page: number, name: string, data: T) {
+    await writeAtomic(this.pageFile(orgUrl, syncId, page, name), JSON.stringify(data));
+  }
+
+  /** Reads a page's data; `undefined` when it was never written. */
+  async readPage<T>(
+    orgUrl: string,
+    syncId: string,
+    page: number,
+    name: string,
+  ): Promise<T | undefined> {
+    return readJson<T>(this.pageFile(orgUrl, syncId, page, name));
+  }
+
+  /** Like `readPage`, but the data must be there (written by an earlier activity of the page). */
+  async requirePage<T>(orgUrl: string, syncId: string, page: number, name: string): Promise<T> {
+    const data = await this.readPage<T>(orgUrl, syncId, page, name);
+    if (data === undefined) {
+      throw new StagingMissingError(
+        `staged ${name} of ${pagePartId(page)} of sync ${syncId} is missing from ${this.root}: ` +
+          'workers sharing a task queue must share OKTA_OCSF_STATE_DIR',
+      );
+    }
+    return data;
+  }
+
+  async writeGroupRoles<T>(orgUrl: string, syncId: string, groupId: string, data: T) {
+    await writeAtomic(this.groupRolesFile(orgUrl, syncId, groupId), JSON.stringify(data));
+  }
+
+  async readGroupRoles<T>(orgUrl: string, syncId: string, groupId: string) {
+    return readJson<T>(this.groupRolesFile(orgUrl, syncId, groupId));
+  }
+
+  /** Drops everything a sync staged; called when it ends. */
+  async removeSync(orgUrl: string, syncId: string): Promise<void> {
+    await fs.rm(this.syncDir(orgUrl, syncId), { recursive: true, force: true });
+  }
+}
+
+async function readJson<T>(file: string): Promise<T | undefined> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  return JSON.parse(text) as T;
+}
+
+async function writeAtomic(file: string, text: string): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await fs.writeFile(tmp, text, { mode: 0o600 });
+  await fs.rename(tmp, file);
+}

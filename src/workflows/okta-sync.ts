@@ -1,0 +1,303 @@
+/**
+ * The durable sync of one Okta org: pages through the users, enriches each page, maps and
+ * delivers it, and continues as new before its history grows large. Deterministic: every read
+ * of Okta, the staging store or the sink is an activity.
+ *
+ * Per page: `listUsersPage` (sequential — each cursor comes from the previous page), then in
+ * parallel `fetchUserGroups` → `fetchGroupRoles`, `fetchUserFactors`, `fetchUserRoles`, then
+ * `deliverPage`. While a page is being enriched the next one is listed and enriched too
+ * (`pageConcurrency`), so the Okta budget is not idle at page boundaries.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertMemo,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { SyncActivities } from '../activities';
+import { ENRICHMENT_KINDS } from '../okta/types';
+import { makeSyncId } from '../sync/naming';
+import {
+  emptyTotals,
+  type ActivityCounters,
+  type DeliverPageResult,
+  type PageRef,
+  type SyncInput,
+  type SyncProgress,
+  type SyncResult,
+  type SyncResumeState,
+  type SyncStatus,
+  type SyncTotals,
+} from '../sync/types';
+
+export const progressQuery = defineQuery<SyncProgress>('progress');
+
+/**
+ * Enrichment attempts before the documented fallback applies. The activity receives the same
+ * number, so on its last attempt it falls back per user instead of failing the page.
+ */
+export const ENRICH_MAX_ATTEMPTS = 8;
+const DEFAULT_PAGES_PER_RUN = 50;
+const DEFAULT_PAGE_CONCURRENCY = 2;
+
+/** Errors that retrying cannot fix: the sync stops and says why. */
+const NON_RETRYABLE = [
+  'OktaAuthError',
+  'OktaBadRequestError',
+  'OktaUnsafeLinkError',
+  'OktaUnexpectedResponseError',
+  'OrgMismatchError',
+  'OcsfValidationError',
+  'SinkRejectedError',
+];
+
+const okta = proxyActivities<SyncActivities>({
+  // A page listing or an enrichment of 200 users may wait out several rate-limit windows; the
+  // heartbeat, not this bound, is what notices a dead worker.
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  },
+});
+
+const enrich = proxyActivities<SyncActivities>({
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: ENRICH_MAX_ATTEMPTS,
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  },
+});
+
+const deliver = proxyActivities<SyncActivities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  },
+});
+
+const housekeeping = proxyActivities<SyncActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+export async function oktaSync(input: SyncInput): Promise<SyncResult> {
+  const info = workflowInfo();
+  const pagesPerRun = positiveOr(input.pagesPerRun, DEFAULT_PAGES_PER_RUN);
+  const pageConcurrency = positiveOr(input.pageConcurrency, DEFAULT_PAGE_CONCURRENCY);
+
+  let state: SyncResumeState;
+  if (input.resume) {
+    state = input.resume;
+  } else {
+    const begin = await housekeeping.beginSync({
+      orgUrl: input.orgUrl,
+      mode: input.mode,
+      workflowId: info.workflowId,
+      runId: info.runId,
+    });
+    const startedAt = new Date();
+    state = {
+      syncId: makeSyncId(startedAt, input.mode, info.firstExecutionRunId),
+      startedAt: startedAt.toISOString(),
+      runNumber: 1,
+      effectiveMode: begin.effectiveMode,
+      filter: begin.filter,
+      nextUrl: null,
+      pagesListed: 0,
+      watermark: null,
+      previousWatermark: begin.previousWatermark,
+      totals: emptyTotals(),
+    };
+    if (begin.conflictWith) {
+      const skipped = resultOf(
+        input,
+        state,
+        'skipped',
+        `another sync is running: ${begin.conflictWith}`,
+        0,
+      );
+      return { ...skipped, finishedAt: new Date().toISOString(), watermark: null, location: null };
+    }
+  }
+
+  const totals: SyncTotals = state.totals;
+  let status: SyncStatus = 'running';
+  let lastError: string | null = null;
+  let pagesInFlight = 0;
+  let location: string | null = null;
+  setHandler(progressQuery, () => resultOf(input, state, status, lastError, pagesInFlight));
+
+  const addCounters = (c: ActivityCounters): void => {
+    totals.apiCalls += c.apiCalls;
+    totals.rateLimited += c.rateLimited;
+  };
+
+  let failure: unknown = null;
+  const processPage = async (ref: PageRef): Promise<void> => {
+    const groupsThenRoles = (async () => {
+      addCounters(await enrich.fetchUserGroups({ ...ref, maxAttempts: ENRICH_MAX_ATTEMPTS }));
+      const roles = await enrich.fetchGroupRoles({ ...ref, maxAttempts: ENRICH_MAX_ATTEMPTS });
+      addCounters(roles);
+      totals.groupsResolved += roles.fetched;
+    })();
+    const [, factors, userRoles] = await Promise.all([
+      groupsThenRoles,
+      enrich.fetchUserFactors({ ...ref, maxAttempts: ENRICH_MAX_ATTEMPTS }),
+      enrich.fetchUserRoles({ ...ref, maxAttempts: ENRICH_MAX_ATTEMPTS }),
+    ]);
+    addCounters(factors);
+    addCounters(userRoles);
+    const delivered = await deliver.deliverPage({ ...ref, runNumber: state.runNumber });
+    addDelivery(totals, delivered);
+    location = delivered.location ?? location;
+  };
+
+  const inFlight = new Set<Promise<void>>();
+  let pagesThisRun = 0;
+  let more = true;
+  const shouldPause = (): boolean =>
+    pagesThisRun >= pagesPerRun || workflowInfo().continueAsNewSuggested;
+
+  while (more && failure === null && !shouldPause()) {
+    const ref: PageRef = {
+      orgUrl: input.orgUrl,
+      syncId: state.syncId,
+      page: state.pagesListed + 1,
+    };
+    let listed;
+    try {
+      listed = await okta.listUsersPage({ ...ref, nextUrl: state.nextUrl, filter: state.filter });
+    } catch (err) {
+      failure = err;
+      break;
+    }
+    addCounters(listed);
+    if (state.pagesListed === 0 && state.watermark === null) {
+      state.watermark = watermarkFrom(listed.serverDate);
+    }
+    state.pagesListed += 1;
+    state.nextUrl = listed.nextUrl;
+    more = listed.nextUrl !== null;
+    pagesThisRun += 1;
+    totals.pages += 1;
+    totals.users += listed.users;
+    if (listed.users === 0) continue;
+
+    pagesInFlight += 1;
+    const p: Promise<void> = processPage(ref)
+      .catch((err: unknown) => {
+        failure ??= err;
+      })
+      .finally(() => {
+        pagesInFlight -= 1;
+        inFlight.delete(p);
+      });
+    inFlight.add(p);
+    if (inFlight.size >= pageConcurrency) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+
+  if (failure !== null) {
+    status = 'failed';
+    lastError = describeFailure(failure);
+    log.error('sync failed', { syncId: state.syncId, error: lastError });
+    // Best effort: the staging of a failed sync is useless to a new one.
+    await housekeeping.finishSync({ orgUrl: input.orgUrl, syncId: state.syncId }).catch(() => {});
+    throw ApplicationFailure.nonRetryable(
+      `Okta sync ${state.syncId} failed after delivering ${totals.events} events: ${lastError}`,
+      'SyncFailed',
+      resultOf(input, state, status, lastError, 0),
+    );
+  }
+
+  if (more) {
+    // Let any query/update handler finish before this run's history closes.
+    await condition(allHandlersFinished);
+    state.runNumber += 1;
+    return continueAsNew<typeof oktaSync>({ ...input, resume: state });
+  }
+
+  await housekeeping.finishSync({ orgUrl: input.orgUrl, syncId: state.syncId });
+  status = 'completed';
+  const result: SyncResult = {
+    ...resultOf(input, state, status, null, 0),
+    finishedAt: new Date().toISOString(),
+    watermark: state.watermark,
+    location,
+  };
+  // The next incremental sync finds its watermark here, through Temporal's visibility.
+  upsertMemo({ watermark: state.watermark, finishedAt: result.finishedAt, totals });
+  await condition(allHandlersFinished);
+  return result;
+}
+
+function addDelivery(totals: SyncTotals, d: DeliverPageResult): void {
+  totals.events += d.events;
+  totals.skipped += d.skipped;
+  for (const [reason, n] of Object.entries(d.skippedReasons)) {
+    totals.skippedReasons[reason] = (totals.skippedReasons[reason] ?? 0) + n;
+  }
+  totals.fallbacks += d.fallbacks;
+  for (const kind of ENRICHMENT_KINDS) totals.fallbacksByKind[kind] += d.fallbacksByKind[kind];
+}
+
+function resultOf(
+  input: SyncInput,
+  state: SyncResumeState,
+  status: SyncStatus,
+  lastError: string | null,
+  pagesInFlight: number,
+): SyncProgress {
+  return {
+    status,
+    syncId: state.syncId,
+    orgUrl: input.orgUrl,
+    mode: input.mode,
+    effectiveMode: state.effectiveMode,
+    runNumber: state.runNumber,
+    startedAt: state.startedAt,
+    previousWatermark: state.previousWatermark,
+    pagesInFlight,
+    totals: state.totals,
+    lastError,
+  };
+}
+
+/**
+ * Okta's `Date` has one-second resolution and the first page was produced somewhere within that
+ * second: one second less is a moment no later than the sync's start by Okta's clock.
+ */
+function watermarkFrom(serverDate: string | null): string {
+  const base = serverDate ? Date.parse(serverDate) : NaN;
+  const at = Number.isFinite(base) ? base : Date.now() - 60_000;
+  return new Date(at - 1000).toISOString();
+}
+
+function describeFailure(err: unknown): string {
+  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+function positiveOr(v: number | undefined, dflt: number): number {
+  return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : dflt;
+}
