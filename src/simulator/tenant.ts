@@ -44,6 +44,8 @@ export interface TenantOptions {
 
 export interface MutationRequest {
   update?: number;
+  /** These users are updated (in addition to `update` random ones): tests aim at a page. */
+  updateIds?: string[];
   create?: number;
   deprovision?: number;
 }
@@ -215,7 +217,13 @@ export class SimulatedTenant {
     const result: MutationResult = { updated: [], created: [], deprovisioned: [], changes: [] };
 
     const updatedSet = new Set<number>();
-    for (const index of this.pickLiveUsers(update, new Set())) {
+    const chosen: number[] = [];
+    for (const id of m.updateIds ?? []) {
+      const index = this.indexOf(id);
+      if (index === undefined) throw new Error(`mutate: updateIds: unknown user id ${id}`);
+      chosen.push(index);
+    }
+    for (const index of [...chosen, ...this.pickLiveUsers(update, new Set(chosen))]) {
       const rec = this.recordAt(index);
       const change = this.applyUpdate(rec, now);
       this.save(rec, now);

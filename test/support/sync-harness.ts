@@ -122,15 +122,19 @@ export async function temporalClient(): Promise<{ client: Client; close: () => P
   return { client: new Client({ connection }), close: () => connection.close() };
 }
 
-/** Every event the file sink wrote under `outDir`, with the file each came from. */
+/**
+ * Every event the file sink wrote under `outDir` (one folder per sync), in page order, with the
+ * files they came from; `flat`: `outDir` is one sync's folder.
+ */
 export async function readEvents(
   outDir: string,
+  opts: { flat?: boolean } = {},
 ): Promise<{ events: UserInventoryInfo[]; files: string[] }> {
   const events: UserInventoryInfo[] = [];
   const files: string[] = [];
   if (!existsSync(outDir)) return { events, files };
-  for (const syncDir of await fs.readdir(outDir)) {
-    const full = path.join(outDir, syncDir);
+  const dirs = opts.flat ? [outDir] : (await fs.readdir(outDir)).map((d) => path.join(outDir, d));
+  for (const full of dirs.sort()) {
     if (!(await fs.stat(full)).isDirectory()) continue;
     for (const f of (await fs.readdir(full)).sort()) {
       if (!f.endsWith('.ndjson')) continue;
