@@ -6,6 +6,7 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { setMaxListeners } from 'node:events';
+import * as path from 'node:path';
 import { mapUserToOcsf } from '../ocsf/map-user';
 import type { UserInventoryInfo } from '../ocsf/types';
 import { validateEvent } from '../ocsf/validate';
@@ -316,13 +317,37 @@ export function createActivities(deps: ActivityDeps) {
         events.push(event);
       }
 
+      // The events are rebuilt from staging in the same order on every attempt (only `time`
+      // differs), so "the first N were accepted" from an earlier attempt still holds.
+      const ctx = Context.current();
+      const partId = pagePartId(page);
+      let progress = resumedDelivery(ctx.info.heartbeatDetails, syncId, partId);
+      if (progress > 0) log.info('delivery resumes', { partId, alreadyDelivered: progress });
+      const beat = (): void => ctx.heartbeat({ syncId, partId, delivered: progress });
+      // A sink may wait minutes for its receiver (backoff, slow answers) between two accepted
+      // batches; the heartbeat timeout is for a dead worker, not for a patient sink.
+      const keepAlive = setInterval(beat, DELIVERY_KEEPALIVE_MS);
       try {
-        const delivered = await deps.sink.deliver({ syncId, partId: pagePartId(page), events });
+        const delivered = await deps.sink.deliver(
+          { syncId, partId, events },
+          {
+            alreadyDelivered: progress,
+            onProgress: (n) => {
+              progress = n;
+              beat();
+            },
+          },
+        );
         result.events = delivered.delivered;
-        result.location = delivered.location ?? null;
+        // Operators want the sync's folder, not the page's file, in the summary.
+        const loc = delivered.location ?? null;
+        const partFile = `${pagePartId(page)}.ndjson`;
+        result.location = loc !== null && loc.endsWith(partFile) ? path.dirname(loc) : loc;
       } catch (err) {
-        // SinkTransientError is retried by Temporal; SinkRejectedError stops the sync.
+        // SinkTransientError is retried by Temporal (from `progress`); SinkRejectedError stops the sync.
         throw toApplicationFailure(err);
+      } finally {
+        clearInterval(keepAlive);
       }
       return result;
     },
@@ -337,6 +362,21 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type SyncActivities = ReturnType<typeof createActivities>;
+
+/** Below the deliver activity's heartbeat timeout (1 minute), with room for a busy worker. */
+const DELIVERY_KEEPALIVE_MS = 10_000;
+
+/**
+ * Events of this part accepted by an earlier attempt, from the heartbeat it left
+ * (`{syncId, partId, delivered}`); 0 when there is none or it belongs to another part.
+ */
+export function resumedDelivery(details: unknown, syncId: string, partId: string): number {
+  if (details === null || typeof details !== 'object') return 0;
+  const d = details as Record<string, unknown>;
+  const n = d.delivered;
+  if (d.syncId !== syncId || d.partId !== partId) return 0;
+  return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : 0;
+}
 
 /**
  * The newest watermark among this org's completed syncs, full or incremental, read from the

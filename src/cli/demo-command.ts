@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import * as path from 'node:path';
 import { requireConfig } from '../config';
 import { OktaSimulator } from '../simulator';
-import { createSyncWorker } from '../worker';
+import { createSyncWorker, installRuntime } from '../worker';
 import { connectClient } from './connect';
 import { runCommand, UsageError } from './run-command';
 import { followSync, printSummary, progressPrinter, startSync } from './sync-runner';
@@ -44,7 +44,16 @@ async function runDemo(opts: DemoOptions): Promise<number> {
 
   say(`demo: starting a simulated Okta tenant with ${users} users and ${groups} groups…`);
   const token = 'demo-token';
-  const sim = await OktaSimulator.start({ users, groups, seed: 42, token });
+  // Okta's Enterprise budgets per bucket, but per second instead of per minute: the demo shows
+  // the throttling at work and still ends in about a minute instead of an hour.
+  const sim = await OktaSimulator.start({
+    users,
+    groups,
+    seed: 42,
+    token,
+    rateLimitWindowMs: 1000,
+  });
+  say('demo: rate limits are Okta Enterprise budgets per 1 s window (Okta: per minute)');
   const outDir = path.resolve(opts.out);
   // The demo's worker serves the simulator only, on its own task queue, so it never takes
   // work meant for a real org's worker.
@@ -56,6 +65,7 @@ async function runDemo(opts: DemoOptions): Promise<number> {
     TEMPORAL_TASK_QUEUE: 'okta-ocsf-demo',
   };
   const config = requireConfig(env, { okta: 'full', sink: true });
+  installRuntime('WARN'); // the progress line, not the worker's INFO logs, is what to watch
   const { client, close } = await connectClient(config);
   say(`demo: tenant at ${sim.url}; starting a worker (bundling the workflow takes a few seconds)…`);
   const worker = await createSyncWorker(config);
