@@ -47,5 +47,10 @@ function applyToAll(cmd: Command, fn: (c: Command) => void): void {
 }
 
 if (require.main === module) {
+  // `okta-ocsf status | head`: the reader went away; that is not an error of ours.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   void buildProgram().parseAsync(process.argv);
 }

@@ -56,12 +56,13 @@ async function existing(client: Client, id: string): Promise<ScheduleDescription
 function describeLine(mode: SyncMode, d: ScheduleDescription | null): string {
   if (!d) return `${mode}: no schedule`;
   const every = d.spec.intervals?.[0]?.every;
-  const next = d.info.nextActionTimes[0];
+  // Temporal keeps computing the spec's times while paused; none of them will run.
+  const next = d.state.paused ? undefined : d.info.nextActionTimes[0];
   const recent = d.info.recentActions.at(-1);
   return [
     `${mode}: ${d.scheduleId}${d.state.paused ? ' (PAUSED)' : ''}`,
     `  every:        ${every !== undefined ? formatDuration(Number(every)) : '-'}`,
-    `  next run:     ${next ? next.toISOString() : '-'}`,
+    `  next run:     ${next ? next.toISOString() : d.state.paused ? '- (paused)' : '-'}`,
     `  last run:     ${recent ? `${recent.takenAt.toISOString()} → ${recent.action.workflow.workflowId}` : '-'}`,
     `  runs so far:  ${d.info.numActionsTaken} (skipped for overlap: ${d.info.numActionsSkippedOverlap})`,
     `  note:         ${d.state.note ?? ''}`,
@@ -101,8 +102,11 @@ export function scheduleCommand(): Command {
             );
           }
           if (!prev) {
-            if (!create)
+            // `update --full-every` adds a full schedule next to the incremental one; a missing
+            // incremental schedule is a mistake worth saying (`create` makes it).
+            if (!create && mode === 'incremental') {
               throw new UsageError(`no schedule ${options.scheduleId}: use \`schedule create\``);
+            }
             await client.schedule.create(options);
             process.stdout.write(`created ${options.scheduleId}: ${options.state?.note}\n`);
           } else {
@@ -129,7 +133,10 @@ export function scheduleCommand(): Command {
     .command('update')
     .description('Change the interval(s) of existing schedules')
     .option('--every <duration>', 'new interval of incremental syncs')
-    .option('--full-every <duration>', 'new interval of full resyncs (creates nothing)')
+    .option(
+      '--full-every <duration>',
+      'new interval of full resyncs (adds the full schedule if there is none)',
+    )
     .action(upsert(false));
   cmd
     .command('describe')
@@ -147,7 +154,9 @@ export function scheduleCommand(): Command {
                 paused: d.state.paused,
                 note: d.state.note ?? null,
                 everyMs: d.spec.intervals?.[0]?.every ?? null,
-                nextActionTimes: d.info.nextActionTimes.map((t) => t.toISOString()),
+                nextActionTimes: d.state.paused
+                  ? []
+                  : d.info.nextActionTimes.map((t) => t.toISOString()),
                 numActionsTaken: d.info.numActionsTaken,
                 recentWorkflowIds: d.info.recentActions.map((a) => a.action.workflow.workflowId),
               };
@@ -194,8 +203,16 @@ export function scheduleCommand(): Command {
       runCommand(() =>
         withClient(async (client, config) => {
           const id = scheduleId(config.orgUrl!, opts.mode);
-          if (!(await existing(client, id))) {
+          const d = await existing(client, id);
+          if (!d) {
             throw new UsageError(`no schedule ${id}: use \`schedule create\``);
+          }
+          // Temporal runs a triggered action even on a paused schedule; an operator who paused
+          // syncs (an Okta or sink incident) means "no runs", so a paused schedule is refused.
+          if (d.state.paused) {
+            throw new UsageError(
+              `schedule ${id} is paused: \`schedule unpause\` first, or run a one-off \`okta-ocsf sync\``,
+            );
           }
           await client.schedule.getHandle(id).trigger(ScheduleOverlapPolicy.SKIP);
           process.stdout.write(`triggered ${id}\n`);
