@@ -7,7 +7,8 @@
  * mutated or created, in which case its record is kept in `overrides`. See tenant-generator.ts.
  */
 
-import type { EnrichedUser, OktaFactor, OktaGroup, OktaRole, OktaUser } from '../okta/types';
+import { reduceFactor, reduceGroup, reduceRole, reduceUser } from '../okta/records';
+import type { EnrichedUser, OktaRole } from '../okta/types';
 import { DATE_ATTRIBUTES, evaluate, type FilterNode } from './filter';
 import {
   DEPROVISIONED_CODE,
@@ -25,7 +26,6 @@ import {
 import { Rng, saltOf } from './prng';
 import {
   GENERATION_ANCHOR_MS,
-  type GroupRecord,
   type RoleRecord,
   TenantGenerator,
   type UserRecord,
@@ -184,21 +184,17 @@ export class SimulatedTenant {
 
   /** The user as the connector should see it after enrichment, in the reduced shapes. */
   enriched(userId: string): EnrichedUser {
-    const rec = this.recordOf(userId);
-    const groups = rec.groups.map((g) => this.gen.groups[g]);
+    // Reduced from the very JSON the API serves, by the connector's own reducer: the expected
+    // events of the tests are "what the connector sees of this tenant".
+    const groups = this.userGroups(userId);
     const groupRoles: Record<string, OktaRole[]> = {};
-    for (const g of groups) groupRoles[g.id] = g.roles.map((r) => reduceRole(r, 'GROUP'));
+    for (const g of groups) groupRoles[g.id] = this.groupRoles(g.id).map(reduced(reduceRole));
     return {
-      user: reduceUser(this.userJsonOf(rec, this.baseUrl, false)),
-      groups: groups.map(reduceGroup),
+      user: reduced(reduceUser)(this.user(userId)),
+      groups: groups.map(reduced(reduceGroup)),
       groupRoles,
-      factors: rec.factors.map((f): OktaFactor => ({
-        id: f.id,
-        factorType: f.factorType,
-        provider: f.provider,
-        status: f.status,
-      })),
-      roles: this.userRolesJson(rec).map((r) => reduceRole(r, r.assignmentType)),
+      factors: this.userFactors(userId).map(reduced(reduceFactor)),
+      roles: this.userRoles(userId).map(reduced(reduceRole)),
       enrichmentErrors: [],
     };
   }
@@ -634,29 +630,11 @@ function roleJson(
   return json;
 }
 
-function reduceRole(r: RoleRecord | OktaRoleJson, assignmentType: string): OktaRole {
-  return { id: r.id, label: r.label, type: r.type, status: r.status, assignmentType };
-}
-
-function reduceGroup(g: GroupRecord): OktaGroup {
-  return { id: g.id, type: g.type, profile: { name: g.name, description: g.description } };
-}
-
-/** Keeps the fields the connector keeps, present exactly when the JSON has them. */
-function reduceUser(json: OktaUserJson): OktaUser {
-  const profile: NonNullable<OktaUser['profile']> = {};
-  for (const key of ['login', 'email', 'firstName', 'lastName', 'displayName'] as const) {
-    if (key in json.profile) profile[key] = json.profile[key] as string | null;
-  }
-  return {
-    id: json.id,
-    status: json.status,
-    created: json.created,
-    activated: json.activated,
-    statusChanged: json.statusChanged,
-    lastLogin: json.lastLogin,
-    lastUpdated: json.lastUpdated,
-    passwordChanged: json.passwordChanged,
-    profile,
+/** The simulator's own JSON always reduces; a null here is a bug of the simulator. */
+function reduced<T>(reduce: (v: unknown) => T | null): (v: unknown) => T {
+  return (v) => {
+    const r = reduce(v);
+    if (r === null) throw new Error('simulator produced a record the connector would drop');
+    return r;
   };
 }
