@@ -199,6 +199,7 @@ export function simulateCommand(overrides: Partial<SimulateIo> = {}): Command {
         '  POST /__sim/reset-stats',
         '  POST /__sim/mutate            {"update": 25, "create": 10, "deprovision": 5}',
         '  POST /__sim/faults            {"rate500": 0.01, "rate503": 0.01, "rateReset": 0.01, "rateSlow": 0.05, "slowMs": 2000, "rateMalformed": 0}',
+        '                                {"failPaths": ["/api/v1/users/<id>/factors"]}  (503 on every request to these paths)',
         '  POST /__sim/rate-limits       {"users-list": 100}',
         '  POST /__sim/concurrency-limit {"limit": 15}',
         '  POST /__sim/token             {"token": "new-token"}',

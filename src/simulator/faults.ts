@@ -17,6 +17,11 @@ export interface FaultOptions {
   slowMs?: number;
   /** Answer 200 with a truncated JSON body (only on responses that would have been 200). */
   rateMalformed?: number;
+  /**
+   * Request paths (no query, e.g. `/api/v1/users/00u…/factors`) answered 503 on every request: an
+   * outage that never clears, so a client's retries run out (the documented enrichment fallback).
+   */
+  failPaths?: string[];
 }
 
 export type FaultKind = 'none' | '500' | '503' | 'reset' | 'malformed';
@@ -30,6 +35,8 @@ export interface FaultDraw {
 const RATE_FIELDS = ['rate500', 'rate503', 'rateReset', 'rateSlow', 'rateMalformed'] as const;
 const DEFAULT_SLOW_MS = 2000;
 const MAX_SLOW_MS = 600_000;
+const MAX_FAIL_PATHS = 100_000;
+const MAX_PATH_LENGTH = 2048;
 
 /** Checks a fault configuration from code or JSON; throws naming the offending field. */
 export function validateFaults(input: unknown, where = 'faults'): FaultOptions {
@@ -37,7 +44,7 @@ export function validateFaults(input: unknown, where = 'faults'): FaultOptions {
     throw new TypeError(`${where} must be an object`);
   }
   const record = input as Record<string, unknown>;
-  const known = new Set<string>([...RATE_FIELDS, 'slowMs']);
+  const known = new Set<string>([...RATE_FIELDS, 'slowMs', 'failPaths']);
   for (const key of Object.keys(record)) {
     if (!known.has(key))
       throw new TypeError(
@@ -64,6 +71,7 @@ export function validateFaults(input: unknown, where = 'faults'): FaultOptions {
     }
     out.slowMs = v;
   }
+  if (record.failPaths !== undefined) out.failPaths = validateFailPaths(record.failPaths, where);
   const exclusive =
     (out.rate500 ?? 0) + (out.rate503 ?? 0) + (out.rateReset ?? 0) + (out.rateMalformed ?? 0);
   if (exclusive > 1 + 1e-9) {
@@ -74,8 +82,31 @@ export function validateFaults(input: unknown, where = 'faults'): FaultOptions {
   return out;
 }
 
+function validateFailPaths(v: unknown, where: string): string[] {
+  if (!Array.isArray(v) || v.length > MAX_FAIL_PATHS) {
+    throw new TypeError(
+      `${where}.failPaths must be an array of at most ${MAX_FAIL_PATHS} request paths`,
+    );
+  }
+  return v.map((p: unknown, i) => {
+    if (
+      typeof p !== 'string' ||
+      !p.startsWith('/') ||
+      p.includes('?') ||
+      p.length > MAX_PATH_LENGTH
+    ) {
+      throw new TypeError(
+        `${where}.failPaths[${i}] must be a request path starting with "/", without a query, ` +
+          `of at most ${MAX_PATH_LENGTH} characters (got ${typeof p === 'string' ? JSON.stringify(p.slice(0, 100)) : typeof p})`,
+      );
+    }
+    return p;
+  });
+}
+
 export class FaultInjector {
   private faults: FaultOptions = {};
+  private failPaths = new Set<string>();
   private readonly rng: Rng;
 
   constructor(seed: number, faults: FaultOptions = {}) {
@@ -86,18 +117,23 @@ export class FaultInjector {
   /** Replaces the whole configuration (`{}` turns faults off). */
   set(faults: FaultOptions): void {
     this.faults = validateFaults(faults);
+    this.failPaths = new Set(this.faults.failPaths ?? []);
   }
 
   current(): FaultOptions {
-    return { ...this.faults };
+    const copy = { ...this.faults };
+    if (copy.failPaths) copy.failPaths = [...copy.failPaths];
+    return copy;
   }
 
-  draw(): FaultDraw {
+  /** The fault of the next request to `path` (its path without query). */
+  draw(path?: string): FaultDraw {
     const f = this.faults;
     // Two draws per request whatever the configuration, so the sequence stays aligned.
     const u = this.rng.next();
     const s = this.rng.next();
     const slowMs = s < (f.rateSlow ?? 0) ? (f.slowMs ?? DEFAULT_SLOW_MS) : 0;
+    if (path !== undefined && this.failPaths.has(path)) return { kind: '503', slowMs };
     let edge = f.rate500 ?? 0;
     if (u < edge) return { kind: '500', slowMs };
     edge += f.rate503 ?? 0;

@@ -275,7 +275,7 @@ export class OktaSimulator {
         record('401');
         return;
       }
-      const fault = this.faults.draw();
+      const fault = this.faults.draw(url.pathname);
       if (fault.slowMs > 0) this.counters.countFault('slow');
       const delay = this.opts.latencyMs + fault.slowMs;
       if (delay > 0) await this.sleep(delay);

@@ -10,10 +10,12 @@
  * `Retry-After`, for a bounded time; after that the delivery fails with `SinkTransientError` and
  * the workflow retries the page later.
  *
- * Idempotence: a page delivered again (after a failure in its third batch, or an activity retry)
- * re-sends all its batches, including those already accepted. Sekoia.io then receives the same
- * user event twice, which an inventory keyed by user.uid absorbs; the mapping contract already
- * allows a user to be emitted more than once, never to be missed.
+ * Resuming: after each accepted batch the sink reports the number of the part's events accepted
+ * so far (`onProgress`); the deliver activity heartbeats it, and a retry of the same part passes
+ * it back as `alreadyDelivered`, so a page whose third batch failed resumes at its third batch
+ * instead of re-sending the first two. Only when the worker dies between an accepted batch and
+ * the heartbeat reaching Temporal is a batch sent twice, which an inventory keyed by user.uid
+ * absorbs (the mapping contract allows a user to be emitted more than once, never to be missed).
  *
  * The API key lives in a `Secret` and only ever in the request header. Errors are built here from
  * status, code and (redacted, truncated) response body; an axios error, which holds the request
@@ -28,6 +30,7 @@ import { Secret } from './secret';
 import {
   SinkRejectedError,
   SinkTransientError,
+  type DeliverOptions,
   type Delivery,
   type DeliveryResult,
   type EventSink,
@@ -119,17 +122,25 @@ export class SekoiaSink implements EventSink {
     });
   }
 
-  async deliver(d: Delivery): Promise<DeliveryResult> {
+  async deliver(d: Delivery, opts: DeliverOptions = {}): Promise<DeliveryResult> {
     const size = this.settings.batchSize;
-    const batches = Math.ceil(d.events.length / size);
+    const total = d.events.length;
+    const skip = resumeOffset(opts.alreadyDelivered, total);
+    // Batches are counted from the resume point: the batch size may differ from the earlier
+    // attempt's (a worker restarted with another SEKOIA_BATCH_SIZE), the event count does not.
+    const batches = Math.ceil((total - skip) / size);
     for (let i = 0; i < batches; i++) {
-      const items = d.events.slice(i * size, (i + 1) * size);
+      const from = skip + i * size;
+      const items = d.events.slice(from, from + size);
       const where =
         `batch ${i + 1} of ${batches} of part ${d.partId} ` +
-        `(${i} batch${i === 1 ? '' : 'es'} accepted before it; a retry re-sends them)`;
+        `(${i} batch${i === 1 ? '' : 'es'} accepted before it` +
+        `${skip > 0 ? ` after resuming at event ${skip + 1} of ${total}` : ''}; ` +
+        'a retry resumes after them)';
       await this.sendBatch(items, where);
+      opts.onProgress?.(from + items.length);
     }
-    return { delivered: d.events.length, location: this.url };
+    return { delivered: total, location: this.url };
   }
 
   async close(): Promise<void> {
@@ -273,6 +284,12 @@ type Outcome =
   | { kind: 'ok' }
   | { kind: 'retry'; reason: string; retryAfterMs?: number }
   | { kind: 'rejected'; reason: string; status?: number; body?: string };
+
+/** Where a delivery resumes: a count outside 0..total (a stale or foreign record) means from the start. */
+function resumeOffset(alreadyDelivered: number | undefined, total: number): number {
+  const n = alreadyDelivered ?? 0;
+  return Number.isInteger(n) && n > 0 && n <= total ? n : 0;
+}
 
 /** `Retry-After` as delay-seconds or an HTTP-date, in ms from now; undefined when unusable. */
 export function parseRetryAfter(value: unknown, now: number = Date.now()): number | undefined {

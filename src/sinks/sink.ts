@@ -6,6 +6,11 @@
  * Delivery is at-least-once: a page whose delivery failed, or whose activity was retried after it
  * had delivered, is delivered again. Every sink must therefore tolerate a repeated `Delivery`
  * (same `syncId` and `partId`): the file sink replaces the part, the others re-send it.
+ *
+ * A sink that sends a part in pieces (Sekoia.io's batches) reports each accepted piece through
+ * `DeliverOptions.onProgress`; the caller records it (a Temporal heartbeat) and, when it delivers
+ * the same part again, passes it back as `alreadyDelivered` so those events are not sent twice.
+ * A sink that writes a part at once (the file sink) ignores both.
  */
 
 import type { UserInventoryInfo } from '../ocsf/types';
@@ -23,9 +28,22 @@ export interface DeliveryResult {
   location?: string;
 }
 
+/** How far an earlier attempt of the same delivery got, and how to report this one's progress. */
+export interface DeliverOptions {
+  /**
+   * The first `alreadyDelivered` events of `Delivery.events` were accepted by an earlier attempt
+   * of this same delivery (same `syncId`, `partId` and events in the same order): a sink that
+   * delivers in pieces starts after them. Default 0.
+   */
+  alreadyDelivered?: number;
+  /** Called after each accepted piece with the number of the part's events accepted so far. */
+  onProgress?: (delivered: number) => void;
+}
+
 export interface EventSink {
   readonly kind: string;
-  deliver(d: Delivery): Promise<DeliveryResult>;
+  /** `delivered` of the result counts the whole part, `alreadyDelivered` included. */
+  deliver(d: Delivery, opts?: DeliverOptions): Promise<DeliveryResult>;
   /** Releases connections and listeners; later deliveries fail. Safe to call twice. */
   close(): Promise<void>;
 }

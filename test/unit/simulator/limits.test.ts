@@ -281,3 +281,45 @@ describe('faults', () => {
     await expect(OktaSimulator.start({ token: 'has space' })).rejects.toThrow(/^token must be/);
   });
 });
+
+describe('failPaths: a fault that never clears', () => {
+  test('every request to a listed path is a 503; other paths and users are unaffected', async () => {
+    const sim = await OktaSimulator.start({ users: 20, groups: 3, seed: 5 });
+    try {
+      const [a, b] = sim.tenant.listUsers();
+      sim.setFaults({ failPaths: [`/api/v1/users/${a.id}/factors`] });
+      for (let i = 0; i < 5; i++) {
+        const r = await api(`${sim.url}/api/v1/users/${a.id}/factors`);
+        expect([r.status, json<OktaErrorJson>(r).errorCode]).toEqual([503, 'E0000010']);
+      }
+      // A query string does not escape the fault: it is matched on the path.
+      expect((await api(`${sim.url}/api/v1/users/${a.id}/factors?x=1`)).status).toBe(503);
+      expect((await api(`${sim.url}/api/v1/users/${a.id}/roles`)).status).toBe(200);
+      expect((await api(`${sim.url}/api/v1/users/${b.id}/factors`)).status).toBe(200);
+      expect(sim.stats().faultsInjected).toEqual({ '503': 6 });
+      expect(sim.info().faults).toEqual({ failPaths: [`/api/v1/users/${a.id}/factors`] });
+
+      sim.setFaults({});
+      expect((await api(`${sim.url}/api/v1/users/${a.id}/factors`)).status).toBe(200);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  test('bad failPaths are refused, naming the entry', async () => {
+    const sim = await OktaSimulator.start({ users: 1, groups: 1 });
+    try {
+      expect(() => sim.setFaults({ failPaths: 'x' as never })).toThrow(
+        /failPaths must be an array/,
+      );
+      expect(() => sim.setFaults({ failPaths: ['/ok', 'api/v1/users'] })).toThrow(
+        /failPaths\[1\] must be a request path starting with "\/"/,
+      );
+      expect(() => sim.setFaults({ failPaths: ['/api/v1/users?limit=1'] })).toThrow(
+        /failPaths\[0\].*without a query/,
+      );
+    } finally {
+      await sim.close();
+    }
+  });
+});

@@ -307,6 +307,80 @@ describe('SekoiaSink', () => {
   });
 });
 
+describe('SekoiaSink resuming a part (alreadyDelivered, onProgress)', () => {
+  const itemsOf = (r: Receiver): UserInventoryInfo[][] =>
+    r.requests.map((q) => (JSON.parse(q.body) as { items: UserInventoryInfo[] }).items);
+  const uids = (events: UserInventoryInfo[]): string[] => events.map((e) => e.user.uid);
+
+  test('reports the events accepted after each batch, and a retry resumes after them', async () => {
+    const events = EVENTS.slice(0, 7);
+    // Batches 1 and 2 are accepted, then the receiver is down for longer than the sink retries.
+    let down = false;
+    const r = await receiver((_q, n) => {
+      if (n === 3) down = true;
+      return down ? { status: 503, body: 'down' } : { status: 200 };
+    });
+    const sink = sekoia(r.baseUrl, 3, { maxAttempts: 2 });
+    const progress: number[] = [];
+    const err = await failure(
+      sink.deliver(delivery(events), { onProgress: (n) => progress.push(n) }),
+    );
+    expect(err).toBeInstanceOf(SinkTransientError);
+    expect(err.message).toContain('batch 3 of 3');
+    expect(progress).toEqual([3, 6]);
+
+    down = false;
+    const accepted = r.requests.length;
+    const again: number[] = [];
+    await expect(
+      sink.deliver(delivery(events), {
+        alreadyDelivered: progress[progress.length - 1],
+        onProgress: (n) => again.push(n),
+      }),
+    ).resolves.toMatchObject({ delivered: 7 });
+    expect(again).toEqual([7]);
+    // Only the last event was sent again, and across both attempts every event was accepted once.
+    const sent = itemsOf(r).slice(accepted);
+    expect(sent.map(uids)).toEqual([uids(events.slice(6))]);
+    const acceptedItems = [...itemsOf(r).slice(0, 2), ...sent].flat();
+    expect(uids(acceptedItems)).toEqual(uids(events));
+  });
+
+  test('the batch size may change between attempts: resuming counts events, not batches', async () => {
+    const events = EVENTS.slice(0, 9);
+    const r = await receiver(() => ({ status: 200 }));
+    const progress: number[] = [];
+    await sekoia(r.baseUrl, 2).deliver(delivery(events), {
+      alreadyDelivered: 4,
+      onProgress: (n) => progress.push(n),
+    });
+    expect(itemsOf(r).map(uids)).toEqual([
+      uids(events.slice(4, 6)),
+      uids(events.slice(6, 8)),
+      uids(events.slice(8, 9)),
+    ]);
+    expect(progress).toEqual([6, 8, 9]);
+  });
+
+  test('everything already delivered: nothing is sent, the whole part counts as delivered', async () => {
+    const r = await receiver(() => ({ status: 200 }));
+    await expect(
+      sekoia(r.baseUrl, 2).deliver(delivery(EVENTS.slice(0, 4)), { alreadyDelivered: 4 }),
+    ).resolves.toMatchObject({ delivered: 4 });
+    expect(r.requests).toHaveLength(0);
+  });
+
+  test.each([[-1], [1.5], [Number.NaN], [99]])(
+    'a count that cannot belong to this part (%p) re-sends the whole part: never lose events',
+    async (alreadyDelivered) => {
+      const events = EVENTS.slice(0, 4);
+      const r = await receiver(() => ({ status: 200 }));
+      await sekoia(r.baseUrl, 10).deliver(delivery(events), { alreadyDelivered });
+      expect(itemsOf(r).map(uids)).toEqual([uids(events)]);
+    },
+  );
+});
+
 describe('parseRetryAfter', () => {
   const now = Date.UTC(2026, 0, 1, 12, 0, 0);
   test.each([
