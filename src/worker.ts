@@ -77,7 +77,18 @@ export async function createSyncWorker(
   installRuntime();
   const okta = config.okta;
   const dataConverter = dataConverterFor(config.keyring);
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  if (config.keyring && opts.workflowBundle) {
+    // A prebuilt bundle lacks the failure converter that encrypts workflow failure messages.
+    throw new Error('a prebuilt workflow bundle cannot be used with OKTA_OCSF_ENCRYPTION_KEYS');
+  }
+  let connection: NativeConnection;
+  try {
+    connection = await NativeConnection.connect({ address: config.temporal.address });
+  } catch (err) {
+    throw new Error(
+      `cannot reach Temporal at ${config.temporal.address} (TEMPORAL_ADDRESS): ${(err as Error).message}`,
+    );
+  }
 
   let clientPromise: Promise<Client> | null = null;
   let clientConnection: Connection | null = null;

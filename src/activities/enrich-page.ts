@@ -31,6 +31,23 @@ export interface StagedEnrichment<T> {
 
 export const USERS = 'users';
 
+/**
+ * `results` is keyed by Okta ids taken from responses: an id such as `constructor` or `__proto__`
+ * must read and write the entry itself, never Object.prototype (which crashed deliverPage).
+ */
+export function resultOf<T>(results: Record<string, T>, id: string): T | undefined {
+  return Object.hasOwn(results, id) ? results[id] : undefined;
+}
+
+function setResult<T>(results: Record<string, T>, id: string, value: T): void {
+  Object.defineProperty(results, id, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+}
+
 export async function enrichPage<T>(
   staging: StagingStore,
   session: OktaSession,
@@ -49,7 +66,7 @@ export async function enrichPage<T>(
     name,
   )) ?? { results: {}, fallbacks: [], notFound: [], apiCalls: 0, rateLimited: 0 };
   const gone = new Set(staged.notFound);
-  const todo = users.filter((u) => !(u.id in staged.results) && !gone.has(u.id));
+  const todo = users.filter((u) => !Object.hasOwn(staged.results, u.id) && !gone.has(u.id));
   const lastAttempt = ctx.info.attempt >= input.maxAttempts;
 
   // One fatal error stops the other requests of this page instead of letting them run on.
@@ -71,13 +88,13 @@ export async function enrichPage<T>(
     await Promise.all(
       todo.map(async (u) => {
         try {
-          staged.results[u.id] = await fetchOne(u.id, call);
+          setResult(staged.results, u.id, await fetchOne(u.id, call));
         } catch (err) {
           if (fatal !== null) return;
           if (isNotFound(err)) {
             staged.notFound.push(u.id);
           } else if (isTransient(err) && lastAttempt) {
-            staged.results[u.id] = fallback;
+            setResult(staged.results, u.id, fallback);
             staged.fallbacks.push(u.id);
             fallbacks += 1;
           } else if (isTransient(err)) {

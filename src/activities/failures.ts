@@ -6,7 +6,7 @@
  * Messages are built from our own typed errors, which never carry the token; an unknown error is
  * reduced to its message so that an axios error (which holds request headers) never travels.
  */
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 
 /** Errors without a `retryable` flag that retrying cannot fix, by `name`. */
 const NOT_RETRYABLE = new Set([
@@ -47,8 +47,13 @@ export function resetAtOf(err: unknown): number | null {
   return null;
 }
 
-export function toApplicationFailure(err: unknown, now: number = Date.now()): ApplicationFailure {
+export function toApplicationFailure(err: unknown, now: number = Date.now()): Error {
   if (err instanceof ApplicationFailure) return err;
+  // Cancelled (worker shutdown, workflow cancelled): the aborted Okta calls are not the cause.
+  // Throwing the signal's reason (a CancelledFailure) lets the SDK report a cancellation, which
+  // Temporal retries on another worker instead of failing the sync.
+  const cancelled = cancellationReason();
+  if (cancelled !== null) return cancelled;
   const name = errorName(err);
   const message = err instanceof Error ? err.message : String(err);
   if (!isTransient(err)) {
@@ -61,4 +66,15 @@ export function toApplicationFailure(err: unknown, now: number = Date.now()): Ap
     return ApplicationFailure.create({ message, type: name, nextRetryDelay: delay });
   }
   return ApplicationFailure.create({ message, type: name });
+}
+
+function cancellationReason(): Error | null {
+  let signal: AbortSignal;
+  try {
+    signal = Context.current().cancellationSignal;
+  } catch {
+    return null; // not inside an activity (unit tests of this module)
+  }
+  if (!signal.aborted) return null;
+  return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason));
 }

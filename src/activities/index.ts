@@ -26,10 +26,11 @@ import type {
   ListUsersPageInput,
   ListUsersPageResult,
 } from '../sync/types';
-import { enrichPage, USERS, type StagedEnrichment } from './enrich-page';
+import { enrichPage, resultOf, USERS, type StagedEnrichment } from './enrich-page';
 import { isNotFound, isTransient, toApplicationFailure } from './failures';
 import type { CallOptions, OktaSession } from './okta-session';
 import { GroupRolesCache } from './group-roles-cache';
+import { withLivenessHeartbeat } from './liveness';
 
 export interface ActivityDeps {
   /** Origin of the one Okta org this worker serves. */
@@ -78,17 +79,26 @@ export function createActivities(deps: ActivityDeps) {
     };
   }
 
-  return {
+  // Every activity heartbeats while it runs: what lets Temporal retry it soon after a crash.
+  return withLivenessHeartbeat({
     /** Refuses a second concurrent sync of the same org and mode; finds the watermark. */
     async beginSync(input: BeginSyncInput): Promise<BeginSyncResult> {
       checkOrg(input.orgUrl);
       const client = await deps.temporalClient();
       const prefix = syncWorkflowId(input.orgUrl, input.mode);
       let conflictWith: string | null = null;
+      const ownStart = Date.parse(input.startedAt);
       for await (const wf of client.workflow.list({
         query: `WorkflowType = '${SYNC_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH '${prefix}'`,
       })) {
-        if (wf.workflowId !== input.workflowId && wf.runId !== input.runId) {
+        if (wf.workflowId === input.workflowId) continue;
+        // Two syncs that start together both see each other: the earlier one (ties: the smaller
+        // id) runs, the other steps aside — never both skip, never both run.
+        const otherStart = wf.startTime.getTime();
+        if (
+          otherStart < ownStart ||
+          (otherStart === ownStart && wf.workflowId < input.workflowId)
+        ) {
           conflictWith = wf.workflowId;
           break;
         }
@@ -265,7 +275,7 @@ export function createActivities(deps: ActivityDeps) {
           skip(user.id, 'deleted during sync');
           continue;
         }
-        const userGroups = groups.results[user.id] ?? [];
+        const userGroups = resultOf(groups.results, user.id) ?? [];
         const groupRolesById: Record<string, OktaRole[]> = {};
         let groupRolesFellBack = false;
         for (const g of userGroups) {
@@ -297,8 +307,8 @@ export function createActivities(deps: ActivityDeps) {
               user,
               groups: userGroups,
               groupRoles: groupRolesById,
-              factors: factors.results[user.id] ?? [],
-              roles: roles.results[user.id] ?? [],
+              factors: resultOf(factors.results, user.id) ?? [],
+              roles: resultOf(roles.results, user.id) ?? [],
               enrichmentErrors,
             },
             { observedAtMs },
@@ -323,10 +333,9 @@ export function createActivities(deps: ActivityDeps) {
       const partId = pagePartId(page);
       let progress = resumedDelivery(ctx.info.heartbeatDetails, syncId, partId);
       if (progress > 0) log.info('delivery resumes', { partId, alreadyDelivered: progress });
+      // The checkpoint a retry resumes from; the liveness timer (liveness.ts) repeats it while
+      // the sink waits for its receiver between two accepted batches.
       const beat = (): void => ctx.heartbeat({ syncId, partId, delivered: progress });
-      // A sink may wait minutes for its receiver (backoff, slow answers) between two accepted
-      // batches; the heartbeat timeout is for a dead worker, not for a patient sink.
-      const keepAlive = setInterval(beat, DELIVERY_KEEPALIVE_MS);
       try {
         const delivered = await deps.sink.deliver(
           { syncId, partId, events },
@@ -346,8 +355,6 @@ export function createActivities(deps: ActivityDeps) {
       } catch (err) {
         // SinkTransientError is retried by Temporal (from `progress`); SinkRejectedError stops the sync.
         throw toApplicationFailure(err);
-      } finally {
-        clearInterval(keepAlive);
       }
       return result;
     },
@@ -358,13 +365,10 @@ export function createActivities(deps: ActivityDeps) {
       groupRoles.forget(input.orgUrl, input.syncId);
       await deps.staging.removeSync(input.orgUrl, input.syncId);
     },
-  };
+  });
 }
 
 export type SyncActivities = ReturnType<typeof createActivities>;
-
-/** Below the deliver activity's heartbeat timeout (1 minute), with room for a busy worker. */
-const DELIVERY_KEEPALIVE_MS = 10_000;
 
 /**
  * Events of this part accepted by an earlier attempt, from the heartbeat it left

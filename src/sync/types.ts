@@ -60,8 +60,23 @@ export interface SyncInput {
   pagesPerRun?: number;
   /** Pages enriched at the same time (listing stays sequential). Default 2. */
   pageConcurrency?: number;
+  /**
+   * Retry policy of the enrichment activities; omitted fields keep the defaults (8 attempts, 1 s
+   * doubling up to 1 min). The documented fallback applies on the last attempt, so this bounds how
+   * long a failing enrichment is retried before its users are emitted with `enrichment_errors`.
+   * For tests and operators who need the fallback sooner (or later).
+   */
+  enrichRetry?: Partial<EnrichRetryPolicy>;
   /** Set by the workflow itself when it continues as new; absent on a fresh start. */
   resume?: SyncResumeState;
+}
+
+export interface EnrichRetryPolicy {
+  /** Attempts of each enrichment activity, the first included; the last one falls back. */
+  maximumAttempts: number;
+  /** Delay before the first retry; doubles per attempt. */
+  initialIntervalMs: number;
+  maximumIntervalMs: number;
 }
 
 /** Everything a continued run needs to go on where the previous one stopped. */
@@ -114,6 +129,8 @@ export interface BeginSyncInput {
   mode: SyncMode;
   workflowId: string;
   runId: string;
+  /** When this workflow started (ISO): of two syncs started together, the earlier one runs. */
+  startedAt: string;
 }
 
 export interface BeginSyncResult {

@@ -11,6 +11,7 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -28,6 +29,7 @@ import {
   emptyTotals,
   type ActivityCounters,
   type DeliverPageResult,
+  type EnrichRetryPolicy,
   type PageRef,
   type SyncInput,
   type SyncProgress,
@@ -58,11 +60,21 @@ const NON_RETRYABLE = [
   'SinkRejectedError',
 ];
 
+/**
+ * How long a sync stalls after its worker dies before Temporal retries the activity elsewhere.
+ * Every activity heartbeats on a 1 s timer while its worker lives (src/activities/liveness.ts),
+ * whatever it waits for (a slow request, a rate-limit reset, the sink), so this bound measures
+ * worker death only, not progress; 10 s leaves the SDK's throttled heartbeats (one per 8 s)
+ * a margin, and keeps a crash from costing a sync more than seconds. Progress is bounded by
+ * `startToCloseTimeout` and the Okta client's request timeout instead.
+ */
+const HEARTBEAT_TIMEOUT = '10 seconds';
+
 const okta = proxyActivities<SyncActivities>({
   // A page listing or an enrichment of 200 users may wait out several rate-limit windows; the
   // heartbeat, not this bound, is what notices a dead worker.
   startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '30 seconds',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: {
     initialInterval: '1 second',
     backoffCoefficient: 2,
@@ -71,21 +83,34 @@ const okta = proxyActivities<SyncActivities>({
   },
 });
 
-const enrich = proxyActivities<SyncActivities>({
-  startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: ENRICH_MAX_ATTEMPTS,
-    nonRetryableErrorTypes: NON_RETRYABLE,
-  },
-});
+/** The enrichment retry policy when `SyncInput.enrichRetry` does not say otherwise. */
+export const DEFAULT_ENRICH_RETRY: Readonly<EnrichRetryPolicy> = {
+  maximumAttempts: ENRICH_MAX_ATTEMPTS,
+  initialIntervalMs: 1_000,
+  maximumIntervalMs: 60_000,
+};
+
+/**
+ * Built per sync because the policy is part of the input; the activity is told the same
+ * `maximumAttempts`, so its last attempt is the one that falls back.
+ */
+function enrichActivities(policy: EnrichRetryPolicy) {
+  return proxyActivities<SyncActivities>({
+    startToCloseTimeout: '15 minutes',
+    heartbeatTimeout: HEARTBEAT_TIMEOUT,
+    retry: {
+      initialInterval: policy.initialIntervalMs,
+      backoffCoefficient: 2,
+      maximumInterval: policy.maximumIntervalMs,
+      maximumAttempts: policy.maximumAttempts,
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
+  });
+}
 
 const deliver = proxyActivities<SyncActivities>({
   startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '1 minute',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: {
     initialInterval: '2 seconds',
     backoffCoefficient: 2,
@@ -103,6 +128,9 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
   const info = workflowInfo();
   const pagesPerRun = positiveOr(input.pagesPerRun, DEFAULT_PAGES_PER_RUN);
   const pageConcurrency = positiveOr(input.pageConcurrency, DEFAULT_PAGE_CONCURRENCY);
+  const enrichRetry = enrichRetryOf(input.enrichRetry);
+  const enrich = enrichActivities(enrichRetry);
+  const maxAttempts = enrichRetry.maximumAttempts;
 
   let state: SyncResumeState;
   if (input.resume) {
@@ -113,6 +141,7 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
       mode: input.mode,
       workflowId: info.workflowId,
       runId: info.runId,
+      startedAt: info.startTime.toISOString(),
     });
     const startedAt = new Date();
     state = {
@@ -154,15 +183,15 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
   let failure: unknown = null;
   const processPage = async (ref: PageRef): Promise<void> => {
     const groupsThenRoles = (async () => {
-      addCounters(await enrich.fetchUserGroups({ ...ref, maxAttempts: ENRICH_MAX_ATTEMPTS }));
-      const roles = await enrich.fetchGroupRoles({ ...ref, maxAttempts: ENRICH_MAX_ATTEMPTS });
+      addCounters(await enrich.fetchUserGroups({ ...ref, maxAttempts }));
+      const roles = await enrich.fetchGroupRoles({ ...ref, maxAttempts });
       addCounters(roles);
       totals.groupsResolved += roles.fetched;
     })();
     const [, factors, userRoles] = await Promise.all([
       groupsThenRoles,
-      enrich.fetchUserFactors({ ...ref, maxAttempts: ENRICH_MAX_ATTEMPTS }),
-      enrich.fetchUserRoles({ ...ref, maxAttempts: ENRICH_MAX_ATTEMPTS }),
+      enrich.fetchUserFactors({ ...ref, maxAttempts }),
+      enrich.fetchUserRoles({ ...ref, maxAttempts }),
     ]);
     addCounters(factors);
     addCounters(userRoles);
@@ -171,6 +200,14 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
     location = delivered.location ?? location;
   };
 
+  // Pages run in one scope: when one fails for good, the others are cancelled rather than left
+  // to finish (a revoked token must stop the sync in seconds, not after every page's retries).
+  const pages = new CancellationScope();
+  const fail = (err: unknown): void => {
+    if (failure !== null) return;
+    failure = err;
+    pages.cancel();
+  };
   const inFlight = new Set<Promise<void>>();
   let pagesThisRun = 0;
   let more = true;
@@ -187,7 +224,7 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
     try {
       listed = await okta.listUsersPage({ ...ref, nextUrl: state.nextUrl, filter: state.filter });
     } catch (err) {
-      failure = err;
+      fail(err);
       break;
     }
     addCounters(listed);
@@ -203,10 +240,9 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
     if (listed.users === 0) continue;
 
     pagesInFlight += 1;
-    const p: Promise<void> = processPage(ref)
-      .catch((err: unknown) => {
-        failure ??= err;
-      })
+    const p: Promise<void> = pages
+      .run(() => processPage(ref))
+      .catch(fail)
       .finally(() => {
         pagesInFlight -= 1;
         inFlight.delete(p);
@@ -296,6 +332,27 @@ function describeFailure(err: unknown): string {
   if (err instanceof ActivityFailure && err.cause) return err.cause.message;
   if (err instanceof Error) return err.message;
   return String(err);
+}
+
+/** Fills in the defaults; an invalid field fails the sync at once, naming the field. */
+function enrichRetryOf(given: Partial<EnrichRetryPolicy> | undefined): EnrichRetryPolicy {
+  const policy = { ...DEFAULT_ENRICH_RETRY, ...(given ?? {}) };
+  for (const key of ['maximumAttempts', 'initialIntervalMs', 'maximumIntervalMs'] as const) {
+    const v = policy[key];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+      throw ApplicationFailure.nonRetryable(
+        `SyncInput.enrichRetry.${key} must be an integer >= 1; got ${JSON.stringify(v)}`,
+        'InvalidSyncInput',
+      );
+    }
+  }
+  if (policy.maximumIntervalMs < policy.initialIntervalMs) {
+    throw ApplicationFailure.nonRetryable(
+      'SyncInput.enrichRetry.maximumIntervalMs must not be less than initialIntervalMs',
+      'InvalidSyncInput',
+    );
+  }
+  return policy;
 }
 
 function positiveOr(v: number | undefined, dflt: number): number {

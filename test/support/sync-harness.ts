@@ -84,7 +84,11 @@ export async function inProcessWorker(config: AppConfig): Promise<{
   worker: SyncWorker;
   stop: () => Promise<void>;
 }> {
-  const worker = await createSyncWorker(config, { workflowBundle: await workflowBundle() });
+  // With encryption keys the worker bundles its own workflow code (with the failure converter).
+  const worker = await createSyncWorker(
+    config,
+    config.keyring ? {} : { workflowBundle: await workflowBundle() },
+  );
   const running = worker.run();
   return {
     worker,
