@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadConfig, type AppConfig } from '../../src/config';
 import type { UserInventoryInfo } from '../../src/ocsf/types';
-import { createSyncWorker, type SyncWorker } from '../../src/worker';
+import { createSyncWorker, installRuntime, type SyncWorker } from '../../src/worker';
 
 export const REPO = path.resolve(__dirname, '../..');
 export const CLI = path.join(REPO, 'dist/src/client.js');
@@ -84,6 +84,8 @@ export async function inProcessWorker(config: AppConfig): Promise<{
   worker: SyncWorker;
   stop: () => Promise<void>;
 }> {
+  // Worker INFO logs would bury jest's own output; OKTA_OCSF_TEST_LOG_LEVEL=INFO brings them back.
+  installRuntime(testLogLevel());
   // With encryption keys the worker bundles its own workflow code (with the failure converter).
   const worker = await createSyncWorker(
     config,
@@ -168,4 +170,9 @@ export async function eventually(
     await sleep(200);
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+function testLogLevel(): 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' {
+  const v = process.env.OKTA_OCSF_TEST_LOG_LEVEL;
+  return v === 'DEBUG' || v === 'INFO' || v === 'ERROR' ? v : 'WARN';
 }
