@@ -181,6 +181,7 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
   };
 
   let failure: unknown = null;
+  const workflowScope = CancellationScope.current();
   const processPage = async (ref: PageRef): Promise<void> => {
     const groupsThenRoles = (async () => {
       addCounters(await enrich.fetchUserGroups({ ...ref, maxAttempts }));
@@ -195,7 +196,14 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
     ]);
     addCounters(factors);
     addCounters(userRoles);
-    const delivered = await deliver.deliverPage({ ...ref, runNumber: state.runNumber });
+    // Outside the pages' scope (only cancelling the workflow itself cancels it): a page that
+    // reached delivery is delivered and counted even when another page fails the sync (its data
+    // is complete; the sink does not depend on Okta). Cancelling it would not stop a delivery
+    // under way — the workflow sees a running attempt as cancelled at once, its start being
+    // recorded only when it ends — and the sink would hold events the failure summary omits.
+    const delivered = await new CancellationScope({ cancellable: true, parent: workflowScope }).run(
+      () => deliver.deliverPage({ ...ref, runNumber: state.runNumber }),
+    );
     addDelivery(totals, delivered);
     location = delivered.location ?? location;
   };

@@ -1,0 +1,225 @@
+/**
+ * What the crash, restart and credential fault tests share: the fault-free expectation of a
+ * full sync's output (the model is test/integration/full-sync.test.ts), child workers that a
+ * test kills and replaces, and a recorder of the `progress` query's answers.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { mapUserToOcsf } from '../../src/ocsf/map-user';
+import type { UserInventoryInfo } from '../../src/ocsf/types';
+import { validateEvent } from '../../src/ocsf/validate';
+import type { OktaSimulator } from '../../src/simulator';
+import type { SyncProgress } from '../../src/sync/types';
+import { childWorker, readEvents, sleep, waitExit } from './sync-harness';
+
+/**
+ * Budgets that do not bind: these tests are about crashes and credentials, not throttling.
+ * (The simulator's defaults are Okta-Enterprise-like and would stretch a 3,000-user sync to
+ * minutes.)
+ */
+export const GENEROUS_LIMITS = { 'users-list': 100_000, groups: 100_000, 'api-v1': 100_000 };
+
+/**
+ * Asserts the output of a full sync is what a fault-free run delivers: one event per
+ * non-deprovisioned user of the tenant, none missing, none twice, each equal to the mapping of
+ * the simulator's data. Returns the events (for further checks).
+ */
+export async function expectFaultFreeOutput(
+  sim: OktaSimulator,
+  outDir: string,
+): Promise<UserInventoryInfo[]> {
+  const expected = sim.tenant.listUsers().filter((u) => u.status !== 'DEPROVISIONED');
+  const { events, files } = await readEvents(outDir);
+  // One part per page of 200, whatever crashed in between: a retried page replaces its part.
+  expect(files.length).toBe(Math.ceil(expected.length / 200));
+  const uids = events.map((e) => e.user.uid);
+  expect(new Set(uids).size).toBe(uids.length); // nothing duplicated
+  expect(new Set(uids)).toEqual(new Set(expected.map((u) => u.id))); // nothing missing, nothing extra
+  expect(events.length).toBe(expected.length);
+  expectEventsMatchTenant(sim, events);
+  return events;
+}
+
+/** Each event valid and equal to the mapping of the simulator's data for its user. */
+export function expectEventsMatchTenant(sim: OktaSimulator, events: UserInventoryInfo[]): void {
+  for (const got of events) {
+    expect(() => validateEvent(got)).not.toThrow();
+    expect(got).toEqual(
+      mapUserToOcsf(sim.tenant.enriched(got.user.uid!), { observedAtMs: got.time }),
+    );
+  }
+}
+
+/**
+ * Phase marks of a fault test (kills, restarts, completion), on stderr when OKTA_OCSF_TEST_TRACE
+ * is set: what to read when such a test is slow or fails on a loaded machine.
+ */
+export function timeline(name: string): (what: string) => void {
+  const t0 = Date.now();
+  const on = Boolean(process.env.OKTA_OCSF_TEST_TRACE);
+  return (what) => {
+    if (on) process.stderr.write(`[${name}] +${Date.now() - t0} ms: ${what}\n`);
+  };
+}
+
+/** Number of `*.ndjson` parts the file sink has completed under `outDir` (temporaries excluded). */
+export async function deliveredParts(outDir: string): Promise<number> {
+  let n = 0;
+  let syncDirs: string[];
+  try {
+    syncDirs = await fs.readdir(outDir);
+  } catch {
+    return 0;
+  }
+  for (const d of syncDirs) {
+    const entries = await fs.readdir(path.join(outDir, d)).catch(() => [] as string[]);
+    n += entries.filter((f) => f.endsWith('.ndjson')).length;
+  }
+  return n;
+}
+
+/** Polls a cheap in-process `check` every few ms (to act at a precise moment); bounded. */
+export async function pollUntil(check: () => boolean, timeoutMs: number, what: string) {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+/** Polls until the file sink holds at least `parts` parts; bounded by `timeoutMs`. */
+export async function waitForParts(outDir: string, parts: number, timeoutMs: number) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const n = await deliveredParts(outDir);
+    if (n >= parts) return n;
+    if (Date.now() > end) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${parts} parts (have ${n})`);
+    }
+    await sleep(100);
+  }
+}
+
+/**
+ * Child workers (`okta-ocsf worker`) of one test, all with the same environment and so the same
+ * staging folder: what an operator's supervisor does when it restarts a crashed worker.
+ */
+export class WorkerPool {
+  private readonly children: ChildProcess[] = [];
+  started = 0;
+
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly logFile: string,
+  ) {}
+
+  start(): ChildProcess {
+    const child = childWorker(this.env, this.logFile);
+    this.children.push(child);
+    this.started += 1;
+    return child;
+  }
+
+  /** The crash: SIGKILL, nothing flushed, no graceful shutdown; resolves once it is gone. */
+  async kill(child: ChildProcess): Promise<void> {
+    expect(child.exitCode).toBeNull(); // it was alive until now
+    child.kill('SIGKILL');
+    await waitExit(child);
+    expect(child.signalCode).toBe('SIGKILL');
+  }
+
+  /** Stops every child still running (SIGTERM: the graceful path), bounded. */
+  async stopAll(): Promise<void> {
+    await Promise.all(
+      this.children.map(async (c) => {
+        if (c.exitCode !== null || c.signalCode !== null) return;
+        c.kill('SIGTERM');
+        if (
+          (await within(
+            waitExit(c).then(() => true),
+            15_000,
+          )) !== true
+        ) {
+          c.kill('SIGKILL');
+          await waitExit(c);
+        }
+      }),
+    );
+  }
+}
+
+/** `p`'s value, or undefined once `ms` have passed; leaves no timer behind (jest exits cleanly). */
+export async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Asks the `progress` query on a timer and keeps every answer, so a test can check the numbers
+ * a user watches during a run (and across crashes) only ever go up.
+ */
+export class ProgressRecorder {
+  readonly snapshots: SyncProgress[] = [];
+  private running = true;
+  private readonly loop: Promise<void>;
+
+  constructor(handle: WorkflowHandle, everyMs = 500) {
+    this.loop = (async () => {
+      while (this.running) {
+        try {
+          // Bounded: a query to a run whose worker just died may wait for the next worker.
+          const p = await within(handle.query<SyncProgress>('progress'), 5_000);
+          if (p !== undefined && this.running) this.snapshots.push(p);
+        } catch {
+          // Between runs of a continue-as-new chain, or while no worker is up: no answer.
+        }
+        await sleep(everyMs);
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+
+  /** The counters users watch never go down, and did go up while the sync ran. */
+  expectSane(expectedUsers: number): void {
+    const running = this.snapshots.filter((p) => p.status === 'running');
+    expect(running.length).toBeGreaterThanOrEqual(2);
+    const syncIds = new Set(running.map((p) => p.syncId));
+    expect(syncIds.size).toBe(1); // one sync, across runs and workers
+    for (let i = 1; i < running.length; i++) {
+      const a = running[i - 1]!.totals;
+      const b = running[i]!.totals;
+      expect(b.users).toBeGreaterThanOrEqual(a.users);
+      expect(b.events).toBeGreaterThanOrEqual(a.events);
+      expect(b.apiCalls).toBeGreaterThanOrEqual(a.apiCalls);
+      expect(b.pages).toBeGreaterThanOrEqual(a.pages);
+      expect(running[i]!.runNumber).toBeGreaterThanOrEqual(running[i - 1]!.runNumber);
+    }
+    for (const p of running) {
+      const t = p.totals;
+      expect(t.events).toBeLessThanOrEqual(t.users);
+      expect(t.users).toBeLessThanOrEqual(expectedUsers);
+      expect(t.users).toBeLessThanOrEqual(t.pages * 200);
+      // Every listed user took at least one call to list (a page of 200 per call).
+      expect(t.apiCalls).toBeGreaterThanOrEqual(t.pages);
+      expect(p.pagesInFlight).toBeGreaterThanOrEqual(0);
+    }
+    const first = running[0]!.totals;
+    const last = running[running.length - 1]!.totals;
+    expect(last.users).toBeGreaterThan(first.users);
+    expect(last.events).toBeGreaterThan(first.events);
+    expect(last.apiCalls).toBeGreaterThan(first.apiCalls);
+  }
+}
