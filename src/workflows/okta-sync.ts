@@ -9,6 +9,7 @@
  * (`pageConcurrency`), so the Okta budget is not idle at page boundaries.
  */
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
@@ -70,7 +71,15 @@ const NON_RETRYABLE = [
  */
 const HEARTBEAT_TIMEOUT = '10 seconds';
 
+/**
+ * A failing sync cancels its other pages; it must then wait until their activities have really
+ * stopped (and made their last save to staging) before `finishSync` deletes the staging, or a
+ * late save would leave user data on disk that nothing removes.
+ */
+const WAIT_FOR_CANCELLED = ActivityCancellationType.WAIT_CANCELLATION_COMPLETED;
+
 const okta = proxyActivities<SyncActivities>({
+  cancellationType: WAIT_FOR_CANCELLED,
   // A page listing or an enrichment of 200 users may wait out several rate-limit windows; the
   // heartbeat, not this bound, is what notices a dead worker.
   startToCloseTimeout: '15 minutes',
@@ -96,6 +105,7 @@ export const DEFAULT_ENRICH_RETRY: Readonly<EnrichRetryPolicy> = {
  */
 function enrichActivities(policy: EnrichRetryPolicy) {
   return proxyActivities<SyncActivities>({
+    cancellationType: WAIT_FOR_CANCELLED,
     startToCloseTimeout: '15 minutes',
     heartbeatTimeout: HEARTBEAT_TIMEOUT,
     retry: {
@@ -121,6 +131,7 @@ const deliver = proxyActivities<SyncActivities>({
 
 const housekeeping = proxyActivities<SyncActivities>({
   startToCloseTimeout: '1 minute',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
