@@ -455,7 +455,13 @@ export class OktaClient {
 
     for (let loop = 0; loop < MAX_LOOP; loop++) {
       const permit = await this.limiter
-        .acquire(bucket, { signal: call.signal, onWait: call.onWait, waitUntilMs: waitDeadline })
+        .acquire(bucket, {
+          signal: call.signal,
+          onWait: call.onWait,
+          waitUntilMs: waitDeadline,
+          // Every other call of a sync waits on the users list: it goes first.
+          priority: endpoint === EP_USERS,
+        })
         .catch((e: unknown) => {
           if (e instanceof RateLimitWaitExceeded) {
             throw new OktaRateLimitedError({

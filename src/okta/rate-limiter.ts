@@ -165,6 +165,12 @@ export interface AcquireOptions {
    * known to stay exhausted past it, `acquire` rejects at once with `RateLimitWaitExceeded`.
    */
   waitUntilMs?: number;
+  /**
+   * Served before every waiter without it (FIFO among themselves). For the requests the rest of
+   * the work waits on — the users list: queued behind a page's hundreds of enrichment calls, the
+   * next page would start only when the previous one is done, and the pipeline would stall.
+   */
+  priority?: boolean;
 }
 
 /** A granted slot. Call `release` exactly once, with what the response said (or null). */
@@ -230,6 +236,7 @@ interface Waiter {
   detachAbort: (() => void) | null;
   /** Granted, rejected or aborted: no longer waiting. */
   done: boolean;
+  priority: boolean;
 }
 
 type Verdict =
@@ -255,6 +262,12 @@ export interface RateLimiterSnapshot {
 const MIN_429_WAIT_MS = 200;
 const MIN_LEARNED_MARGIN_MS = 250;
 const MAX_LEARNED_MARGIN_MS = 5000;
+/**
+ * How fast the clock-offset bound of `localReset` loosens, ms per ms: 0.1 ms a second (100 ppm,
+ * above a clock's usual drift). Faster would make every reset estimate late by as much; a bigger
+ * jump of the local clock is caught by the learned margin (a probe that lands in the old window).
+ */
+const OFFSET_AGING = 0.0001;
 
 export class RateLimiter {
   readonly share: number;
@@ -273,6 +286,9 @@ export class RateLimiter {
   private pumping = false;
   private pumpAgain = false;
   private wakeAtMs = Infinity;
+  /** Lower bound of (Okta's clock - local clock), ms; see `localReset`. */
+  private offsetLowMs: number | null = null;
+  private offsetSeenAtMs = 0;
 
   constructor(options: RateLimiterOptions = {}) {
     const share = options.share ?? 0.5;
@@ -314,6 +330,7 @@ export class RateLimiter {
         cancelNotify: null,
         detachAbort: null,
         done: false,
+        priority: opts.priority === true,
       };
       const signal = opts.signal;
       if (signal) {
@@ -324,9 +341,37 @@ export class RateLimiter {
         signal.addEventListener('abort', onAbort, { once: true });
         w.detachAbort = () => signal.removeEventListener('abort', onAbort);
       }
-      this.waiters.push(w);
-      this.pump();
+      this.enqueue(w);
+      if (this.inFlight >= this.concurrencyCap && !this.pumping) {
+        // Nothing can be granted before a request ends (its release runs a full pass), and only
+        // this waiter is new: look at it alone instead of passing over the whole queue.
+        this.admitWaiting(w);
+      } else {
+        this.pump();
+      }
     });
+  }
+
+  private enqueue(w: Waiter): void {
+    const at = w.priority ? this.waiters.findIndex((x) => !x.priority) : -1;
+    if (at < 0) this.waiters.push(w);
+    else this.waiters.splice(at, 0, w);
+  }
+
+  /** A new waiter while the in-flight cap is reached: what `pumpOnce` would do for it. */
+  private admitWaiting(w: Waiter): void {
+    const now = this.clock.now();
+    let v = this.check(this.state(w.bucket), now);
+    if (v.ok) v = { ok: false, reason: 'in_flight', untilMs: null };
+    if (v.untilMs !== null && w.opts.waitUntilMs !== undefined && v.untilMs > w.opts.waitUntilMs) {
+      this.finish(w);
+      const i = this.waiters.indexOf(w);
+      if (i >= 0) this.waiters.splice(i, 1);
+      w.reject(new RateLimitWaitExceeded(w.bucket, v.untilMs));
+      return;
+    }
+    this.noteWaiting(w, v.reason, v.untilMs, now);
+    if (v.untilMs !== null && v.untilMs < this.wakeAtMs) this.scheduleWake(v.untilMs, now);
   }
 
   /**
@@ -442,8 +487,24 @@ export class RateLimiter {
     const list = this.waiters;
     this.waiters = [];
     const pending: Waiter[] = [];
-    for (const w of list) {
+    for (let i = 0; i < list.length; i++) {
+      const w = list[i] as Waiter;
       if (w.done) continue;
+      if (this.inFlight >= this.concurrencyCap && w.lastReason !== null) {
+        // Nothing more can be granted in this pass, and the waiters from here on have been told
+        // that they wait: keep them as they are. (A full pass per request over a queue of
+        // thousands was a tenth of a busy worker's CPU.) A deadline beyond a window reset is then
+        // noticed when the queue ahead has moved, seconds later rather than at once.
+        for (let j = i; j < list.length; j++) {
+          const x = list[j] as Waiter;
+          if (x.done) continue;
+          if (x.lastReason === null) this.noteWaiting(x, 'in_flight', null, now);
+          pending.push(x);
+        }
+        // A reset timer armed for a waiter not looked at this time stays armed.
+        wakeAt = Math.min(wakeAt, this.wakeAtMs);
+        break;
+      }
       let v: Verdict | undefined = blocked.get(w.bucket);
       if (v === undefined) {
         v = this.check(this.state(w.bucket), now);
@@ -582,7 +643,7 @@ export class RateLimiter {
     // A 429 means nothing is left, whatever Remaining says (or fails to say).
     const remaining = obs.status === 429 ? 0 : (obs.remaining as number);
     const id = obs.resetEpochSeconds;
-    let resetAt = obs.resetAtMs ?? now + this.defaultWindowMs;
+    let resetAt = this.localReset(obs, now) ?? obs.resetAtMs ?? now + this.defaultWindowMs;
     if (obs.status === 429 && resetAt <= now) resetAt = now + MIN_429_WAIT_MS;
     st.unmetered = false;
 
@@ -620,6 +681,32 @@ export class RateLimiter {
     }
     st.resetAtMs = Math.min(st.resetAtMs, resetAt);
     if (obs.status === 429 && st.resetAtMs <= now) st.resetAtMs = now + MIN_429_WAIT_MS;
+  }
+
+  /**
+   * Okta's Reset on the local clock, as tight as the responses seen so far allow. One response
+   * only bounds Okta's clock from below (`Date` is truncated to the second), so its own estimate
+   * can be up to a second late; and the first response of a window — the probe, sent at the
+   * previous estimate — would carry that lateness into the next estimate, one round trip more
+   * each window, until whole windows are skipped. The clock offset is the same for every
+   * response of the org, though: the largest `Date - receivedAt` seen (a response that arrived
+   * just after Okta's second ticked) bounds it tightly, and Reset minus that bound is never
+   * before the real reset. The bound loosens slowly (`OFFSET_AGING`) so that a drifting local
+   * clock cannot leave it too high for long.
+   */
+  private localReset(obs: RateLimitObservation, now: number): number | null {
+    if (obs.resetEpochSeconds === null || obs.serverDateMs === null || obs.resetAtMs === null) {
+      return null;
+    }
+    // readRateLimitHeaders computed resetAtMs = receivedAt + Reset - Date.
+    const offset = obs.resetEpochSeconds * 1000 - obs.resetAtMs;
+    const aged =
+      this.offsetLowMs === null
+        ? -Infinity
+        : this.offsetLowMs - Math.max(0, now - this.offsetSeenAtMs) * OFFSET_AGING;
+    this.offsetLowMs = Math.max(offset, aged);
+    this.offsetSeenAtMs = now;
+    return Math.min(obs.resetAtMs, obs.resetEpochSeconds * 1000 - this.offsetLowMs);
   }
 
   private newWindow(

@@ -205,6 +205,33 @@ describe('RateLimiter', () => {
     for (const p of [...a.granted, ...b.granted]) p.release(null);
   });
 
+  it('serves priority waiters first, FIFO among themselves, when a slot frees up', async () => {
+    const clock = new ManualClock();
+    const limiter = new RateLimiter({ clock, maxInFlight: 1 });
+    const ok = () => obs(clock.now(), { limit: 1000, remaining: 999, resetInMs: 30_000 });
+    for (const b of ['api-v1', 'users-list'] as const) (await limiter.acquire(b)).release(ok());
+    const busy = await limiter.acquire('api-v1');
+    const order: string[] = [];
+    const take = (name: string, bucket: BucketId, priority: boolean) =>
+      limiter.acquire(bucket, { priority }).then((p) => {
+        order.push(name);
+        p.release(ok());
+      });
+    const waiting = [
+      take('a1', 'api-v1', false),
+      take('a2', 'api-v1', false),
+      take('list1', 'users-list', true),
+      take('a3', 'api-v1', false),
+      take('list2', 'users-list', true),
+    ];
+    await settle();
+    expect(order).toEqual([]);
+    expect(limiter.snapshot().waiting).toBe(5);
+    busy.release(ok());
+    await Promise.all(waiting);
+    expect(order).toEqual(['list1', 'list2', 'a1', 'a2', 'a3']);
+  });
+
   it('waits for the reset, then probes the new window and spends it without idling', async () => {
     const clock = new ManualClock();
     const limiter = new RateLimiter({ clock, share: 0.5, maxInFlight: 1000 });
@@ -466,6 +493,26 @@ describe('RateLimiter against a model of Okta windows', () => {
     });
     expect(r.rejected).toBe(0);
     expect(r.ours.size).toBeLessThanOrEqual(windowsNeeded(400, 50) + 1);
+  });
+
+  it('short windows: the reset estimate does not drift late window after window', async () => {
+    // Each window's budget is spent within a few round trips of its start, so no response of a
+    // window arrives just after one of Okta's second ticks; an estimate taken from the window's
+    // own responses only would start each window one round trip later than the one before.
+    const r = await runModel({
+      share: 0.5,
+      limit: 20,
+      windowMs: 1000,
+      requests: 2000,
+      workers: 10,
+      latencyMs: 20,
+      skewMs: 3_700,
+      othersPerWindow: 0,
+    });
+    expect(r.rejected).toBe(0);
+    for (const n of r.ours.values()) expect(n).toBeLessThanOrEqual(10);
+    // 200 windows of 10: the first may be partial, none may be skipped.
+    expect(r.elapsedMs).toBeLessThanOrEqual((windowsNeeded(2000, 10) + 1) * 1000);
   });
 
   it('learns an Okta whose real reset lags its Reset header, without a 429 storm', async () => {
