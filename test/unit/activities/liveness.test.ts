@@ -78,6 +78,25 @@ describe('withLivenessHeartbeat', () => {
     for (const b of beats.slice(newAt)) expect(b).toEqual({ delivered: 150 });
   });
 
+  test('passes frequent heartbeats on at most once per interval, and the last one at the end', async () => {
+    const acts = withLivenessHeartbeat(
+      {
+        async chatty(): Promise<void> {
+          Context.current().heartbeat({ done: 0 });
+          for (let i = 1; i <= 100; i++) Context.current().heartbeat({ done: i });
+          throw new Error('sink outage');
+        },
+      },
+      60_000,
+    );
+    const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+    const env = new MockActivityEnvironment({}, { logger: quiet });
+    const beats = recordHeartbeats(env);
+    await expect(env.run(acts.chatty)).rejects.toThrow('sink outage');
+    // The first at once; the latest — the checkpoint a retry resumes from — as the attempt ends.
+    expect(beats).toEqual([{ done: 0 }, { done: 100 }]);
+  });
+
   test('passes results and errors through, and leaves the context as it found it', async () => {
     const boom = new Error('boom');
     const acts = withLivenessHeartbeat(
