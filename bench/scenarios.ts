@@ -1,0 +1,469 @@
+/**
+ * The benchmark's scenarios (issue 7) and the figures each one derives from its runs. Every
+ * figure is computed from what the run measured — simulator counters, Temporal histories,
+ * /proc — and every target is checked against those figures, never against a constant.
+ */
+import type { BucketId } from '../src/okta/buckets';
+import { DEFAULT_RATE_LIMITS } from '../src/simulator';
+import {
+  runBareWalk,
+  runPipeline,
+  type BareWalkRun,
+  type BenchContext,
+  type PipelineResult,
+  type PipelineSpec,
+} from './pipeline';
+
+export const SCENARIOS = ['rate-limited', 'unthrottled', 'api-calls', 'scale'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+export type Size = 'tiny' | 'quick' | 'full';
+
+/**
+ * What is measured side by side in one benchmark run. `baseline` is the worker of the commit
+ * before the benchmark's tuning (`--baseline-ref`, built by baseline.ts) with that commit's
+ * default settings, set explicitly because the starting side (this checkout) reads them too;
+ * `tuned` is this checkout with its defaults (nothing set).
+ */
+export interface Profile {
+  description: string;
+  build: 'baseline' | 'current';
+  env: Record<string, string>;
+}
+
+export const PROFILES: Record<'baseline' | 'tuned' | 'pages-4', Profile> = {
+  baseline: {
+    description: 'worker of the baseline commit, its default settings (set explicitly)',
+    build: 'baseline',
+    env: {
+      OKTA_OCSF_PAGE_CONCURRENCY: '2',
+      OKTA_OCSF_WORKER_ACTIVITIES: '20',
+      OKTA_OCSF_PAGES_PER_RUN: '50',
+    },
+  },
+  tuned: {
+    description: 'this checkout, its default settings (nothing set)',
+    build: 'current',
+    env: {},
+  },
+  /** Not run by default: the wider page pipelining that was measured and not made the default. */
+  'pages-4': {
+    description: 'this checkout with OKTA_OCSF_PAGE_CONCURRENCY=4',
+    build: 'current',
+    env: { OKTA_OCSF_PAGE_CONCURRENCY: '4' },
+  },
+};
+/** Run when no --profile is given: the before/after comparison. */
+export const DEFAULT_PROFILES: ProfileName[] = ['baseline', 'tuned'];
+export type ProfileName = keyof typeof PROFILES;
+/** The last commit before the benchmark's tuning of src/ (limiter, worker start-up). */
+export const DEFAULT_BASELINE_REF = '63d0f12';
+
+/** Set in every run, so that the figures do not depend on a default that may change. */
+export const SHARE = 0.5;
+export const MAX_CONCURRENCY = 10;
+const COMMON_SETTINGS = {
+  OKTA_RATE_LIMIT_SHARE: String(SHARE),
+  OKTA_MAX_CONCURRENCY: String(MAX_CONCURRENCY),
+};
+
+/** Simulated Okta latency of every API response, ms. */
+export const LATENCY_MS = 5;
+const SEED = 7;
+
+/** Budgets that never bind, for the scenarios that are not about throttling. */
+const UNBOUND: Record<BucketId, number> = {
+  'users-list': 1_000_000,
+  'user-by-id': 1_000_000,
+  groups: 1_000_000,
+  'group-by-id': 1_000_000,
+  'api-v1': 1_000_000,
+  other: 1_000_000,
+};
+
+/**
+ * Budgets per one-second window that bind well below what the pipeline does unthrottled: with
+ * the share of 0.5, 300 api-v1 calls/s (the three per-user calls), 5 list pages/s, 50 group-role
+ * calls/s. A one-second window keeps a 5,000-user run under a minute; the simulator's windows
+ * are aligned to whole seconds, so Okta's Reset (whole seconds) is exact, as with Okta's minute.
+ */
+export const RATE_LIMITED = {
+  windowMs: 1000,
+  limits: { 'users-list': 10, 'api-v1': 600, groups: 100 } as Partial<Record<BucketId, number>>,
+};
+
+const USERS: Record<Exclude<ScenarioName, 'scale'>, Record<Size, number>> = {
+  'rate-limited': { full: 5000, quick: 1000, tiny: 300 },
+  unthrottled: { full: 5000, quick: 1000, tiny: 300 },
+  'api-calls': { full: 3000, quick: 1000, tiny: 300 },
+};
+const SCALE_USERS: Record<Size, number[]> = {
+  full: [10_000, 50_000],
+  quick: [2000, 5000],
+  tiny: [300, 600],
+};
+
+export interface Target {
+  name: string;
+  goal: string;
+  value: number | null;
+  met: boolean | null;
+}
+
+export interface ScenarioOutcome {
+  scenario: ScenarioName;
+  title: string;
+  profile: ProfileName;
+  profileDescription: string;
+  runs: PipelineResult[];
+  bareWalk: BareWalkRun | null;
+  /** Named figures of the scenario (seconds, ratios, counts), all derived from `runs`. */
+  figures: Record<string, number | string | null>;
+  targets: Target[];
+  projection: Projection | null;
+}
+
+export interface Projection {
+  users: number;
+  /** Linear fit `t = a + b·users` through the measured sizes, seconds. */
+  throughputSeconds: number;
+  /** The Enterprise-like limits at the share, from the calls per user of the largest run. */
+  rateLimitSeconds: number;
+  bindingBucket: string;
+  /** max(throughput, rate limits), seconds. */
+  projectedSeconds: number;
+  limitsPerMinute: Record<string, number>;
+  share: number;
+  callsPerUserByBucket: Record<string, number>;
+}
+
+function spec(
+  ctx: BenchContext,
+  label: string,
+  profile: ProfileName,
+  simulator: PipelineSpec['simulator'],
+  tenantFacts = false,
+): PipelineSpec {
+  const p = PROFILES[profile];
+  if (p.build === 'baseline' && !ctx.baselineCli) {
+    throw new Error(`profile ${profile} needs the baseline build (see --baseline-ref)`);
+  }
+  return {
+    label: `${label}.${profile}`,
+    simulator: { seed: SEED, latencyMs: LATENCY_MS, ...simulator },
+    settings: { ...COMMON_SETTINGS, ...p.env },
+    tenantFacts,
+    cliPath: p.build === 'baseline' ? ctx.baselineCli : undefined,
+  };
+}
+
+export async function runScenario(
+  ctx: BenchContext,
+  name: ScenarioName,
+  profile: ProfileName,
+  size: Size,
+): Promise<ScenarioOutcome> {
+  const base = {
+    scenario: name,
+    profile,
+    profileDescription: PROFILES[profile].description,
+    bareWalk: null,
+    projection: null,
+  };
+  switch (name) {
+    case 'rate-limited': {
+      const run = await runPipeline(
+        ctx,
+        spec(ctx, name, profile, {
+          users: USERS[name][size],
+          groups: 200,
+          rateLimits: { ...UNBOUND, ...RATE_LIMITED.limits },
+          rateLimitWindowMs: RATE_LIMITED.windowMs,
+        }),
+      );
+      return { ...base, title: 'Rate-limited', runs: [run], ...rateLimitedFigures(run) };
+    }
+    case 'unthrottled': {
+      const sim = { users: USERS[name][size], groups: 200, rateLimits: UNBOUND };
+      // Back to back on the same machine state: the bare walk first, then the pipeline.
+      const bare = await runBareWalk(
+        ctx,
+        { seed: SEED, latencyMs: LATENCY_MS, ...sim },
+        MAX_CONCURRENCY,
+      );
+      const run = await runPipeline(ctx, spec(ctx, name, profile, sim));
+      const ratio = bare.usersPerSecond > 0 ? run.usersPerSecond / bare.usersPerSecond : null;
+      return {
+        ...base,
+        title: `Unthrottled, ${LATENCY_MS} ms latency`,
+        runs: [run],
+        bareWalk: bare,
+        figures: {
+          users: run.sync.users,
+          durationSeconds: run.durationMs / 1000,
+          pipelineUsersPerSecond: run.usersPerSecond,
+          bareWalkUsersPerSecond: bare.usersPerSecond,
+          bareWalkDurationSeconds: bare.durationMs / 1000,
+          pipelineToBareWalk: ratio,
+          pipelineRequests: run.simulator.requests,
+          bareWalkRequests: bare.requests,
+        },
+        targets: [
+          {
+            name: 'pipeline ÷ bare walk (users/s)',
+            goal: '≥ 0.5',
+            value: ratio,
+            met: ratio === null ? null : ratio >= 0.5,
+          },
+        ],
+      };
+    }
+    case 'api-calls': {
+      const run = await runPipeline(
+        ctx,
+        spec(
+          ctx,
+          name,
+          profile,
+          // 500 groups and ~5 memberships per user: each group is shared by dozens of users;
+          // one user is in 450 groups, so a user's groups take three pages.
+          { users: USERS[name][size], groups: 500, heavyUserGroups: 450, rateLimits: UNBOUND },
+          true,
+        ),
+      );
+      return {
+        ...base,
+        title: 'API calls per user, shared groups',
+        runs: [run],
+        ...apiCallFigures(run),
+      };
+    }
+    case 'scale': {
+      const runs: PipelineResult[] = [];
+      for (const users of SCALE_USERS[size]) {
+        runs.push(
+          await runPipeline(
+            ctx,
+            spec(ctx, `scale-${users}`, profile, { users, groups: 500, rateLimits: UNBOUND }),
+          ),
+        );
+      }
+      return { ...base, title: 'Scale', runs, ...scaleFigures(runs) };
+    }
+  }
+}
+
+/**
+ * The issue's lower bound: per bucket, its accepted calls C divided by the rate the share allows
+ * (B = floor(share × limit) calls per window W, the client's own budget), C / B × W; the largest
+ * over the buckets, which are independent. `strictSeconds` is the discrete form: C calls touch
+ * at least ceil(C / B) fixed windows, of which the first and the last may be cut arbitrarily
+ * short, so no run can be shorter than (ceil(C / B) - 2) × W. The continuous bound can be beaten
+ * by up to about two windows for that reason (efficiency slightly above 1).
+ */
+function rateLimitBound(
+  run: PipelineResult,
+  share: number,
+): { seconds: number; strictSeconds: number; bucket: string; byBucket: Record<string, number> } {
+  const windowS = run.simulator.rateLimitWindowMs / 1000;
+  const byBucket: Record<string, number> = {};
+  let seconds = 0;
+  let strictSeconds = 0;
+  let bucket = '-';
+  for (const [b, acc] of Object.entries(run.simulator.byBucket)) {
+    if (!acc) continue;
+    const perWindow = Math.max(1, Math.floor(share * acc.limit));
+    const s = (acc.accepted / perWindow) * windowS;
+    byBucket[b] = s;
+    strictSeconds = Math.max(
+      strictSeconds,
+      Math.max(0, Math.ceil(acc.accepted / perWindow) - 2) * windowS,
+    );
+    if (s > seconds) {
+      seconds = s;
+      bucket = b;
+    }
+  }
+  return { seconds, strictSeconds, bucket, byBucket };
+}
+
+function rateLimitedFigures(run: PipelineResult): Pick<ScenarioOutcome, 'figures' | 'targets'> {
+  const bound = rateLimitBound(run, SHARE);
+  const full = rateLimitBound(run, 1);
+  const durationS = run.durationMs / 1000;
+  const efficiency = durationS > 0 ? bound.seconds / durationS : null;
+  const share429 =
+    run.simulator.requests > 0 ? run.simulator.rateLimited / run.simulator.requests : null;
+  return {
+    figures: {
+      users: run.sync.users,
+      durationSeconds: durationS,
+      lowerBoundSeconds: bound.seconds,
+      strictLowerBoundSeconds: bound.strictSeconds,
+      bindingBucket: bound.bucket,
+      lowerBoundWithoutShareSeconds: full.seconds,
+      efficiency,
+      requests: run.simulator.requests,
+      rateLimited: run.simulator.rateLimited,
+      rateLimitedShare: share429,
+      apiCallsPerUser: run.sync.users > 0 ? run.simulator.requests / run.sync.users : null,
+      usersPerSecond: run.usersPerSecond,
+      share: SHARE,
+      windowMs: run.simulator.rateLimitWindowMs,
+    },
+    targets: [
+      {
+        name: 'efficiency (lower bound ÷ run time)',
+        goal: '≥ 0.9',
+        value: efficiency,
+        met: efficiency === null ? null : efficiency >= 0.9,
+      },
+      {
+        name: 'share of requests answered 429',
+        goal: '< 1 %',
+        value: share429,
+        met: share429 === null ? null : share429 < 0.01,
+      },
+    ],
+  };
+}
+
+function apiCallFigures(run: PipelineResult): Pick<ScenarioOutcome, 'figures' | 'targets'> {
+  const t = run.tenant;
+  if (!t) throw new Error('api-calls: tenant facts missing');
+  const n = t.listedUsers;
+  const calls = run.simulator.requests;
+  const naive = 3 * n + t.memberships + t.listPages + t.extraGroupPages;
+  const allowed = 3 * n + t.distinctGroups + t.listPages + t.extraGroupPages;
+  return {
+    figures: {
+      users: n,
+      apiCalls: calls,
+      apiCallsPerUser: n > 0 ? calls / n : null,
+      naiveCalls: naive,
+      naiveCallsPerUser: n > 0 ? naive / n : null,
+      allowedCalls: allowed,
+      allowedCallsPerUser: n > 0 ? allowed / n : null,
+      memberships: t.memberships,
+      distinctGroups: t.distinctGroups,
+      listPages: t.listPages,
+      extraGroupPages: t.extraGroupPages,
+      groupRoleCalls: run.simulator.byEndpoint['GET /api/v1/groups/{id}/roles'] ?? 0,
+      savedVersusNaive: naive > 0 ? 1 - calls / naive : null,
+      durationSeconds: run.durationMs / 1000,
+      usersPerSecond: run.usersPerSecond,
+    },
+    targets: [
+      {
+        name: 'API calls ÷ (3 per user + 1 per distinct group + paging)',
+        goal: '≤ 1',
+        value: allowed > 0 ? calls / allowed : null,
+        met: calls <= allowed,
+      },
+    ],
+  };
+}
+
+/** Enterprise-like budgets per minute, the simulator's defaults (Okta's "Management rate limits"). */
+const ENTERPRISE_PER_MINUTE = DEFAULT_RATE_LIMITS;
+const PROJECTED_USERS = 1_000_000;
+const RSS_LIMIT_BYTES = 400 * 1024 * 1024;
+const HISTORY_EVENT_LIMIT = 10_000;
+/** Users/s at the largest size may be this much below the smallest's and still count as flat. */
+const NOISE_TOLERANCE = 0.1;
+
+function scaleFigures(
+  runs: PipelineResult[],
+): Pick<ScenarioOutcome, 'figures' | 'targets' | 'projection'> {
+  const first = runs[0];
+  const last = runs[runs.length - 1];
+  if (!first || !last) throw new Error('scale: no runs');
+  const figures: Record<string, number | string | null> = {};
+  for (const r of runs) {
+    const n = r.sync.users;
+    figures[`users.${n}.durationSeconds`] = r.durationMs / 1000;
+    figures[`users.${n}.usersPerSecond`] = r.usersPerSecond;
+    figures[`users.${n}.peakRssMB`] = mb(r.worker.peakRssBytes ?? r.worker.sampledPeakRssBytes);
+    figures[`users.${n}.largestRunEvents`] = r.temporal.largestRunEvents;
+    figures[`users.${n}.largestRunBytes`] = r.temporal.largestRunBytes;
+    figures[`users.${n}.runs`] = r.temporal.runs.length;
+    figures[`users.${n}.workerCpuMsPerUser`] = cpuMsPerUser(r);
+  }
+  const maxEvents = Math.max(...runs.map((r) => r.temporal.largestRunEvents));
+  const peak = last.worker.peakRssBytes ?? last.worker.sampledPeakRssBytes;
+  const growth = first.usersPerSecond > 0 ? last.usersPerSecond / first.usersPerSecond : null;
+  figures.largestRunEventsOverall = maxEvents;
+  figures.usersPerSecondRatioLargestToSmallest = growth;
+  // What the machine's load does not move: the worker's own CPU per user, largest ÷ smallest.
+  const c1 = cpuMsPerUser(first);
+  const c2 = cpuMsPerUser(last);
+  figures.workerCpuPerUserRatioLargestToSmallest =
+    c1 !== null && c2 !== null && c1 > 0 ? c2 / c1 : null;
+
+  // t = a + b·n through the smallest and the largest size (seconds).
+  const n1 = first.sync.users;
+  const n2 = last.sync.users;
+  const t1 = first.durationMs / 1000;
+  const t2 = last.durationMs / 1000;
+  const b = n2 !== n1 ? (t2 - t1) / (n2 - n1) : t2 / Math.max(1, n2);
+  const a = t1 - b * n1;
+  const throughputSeconds = Math.max(0, a + b * PROJECTED_USERS);
+  const callsPerUser: Record<string, number> = {};
+  let rateLimitSeconds = 0;
+  let bindingBucket = '-';
+  for (const [bucket, acc] of Object.entries(last.simulator.byBucket)) {
+    if (!acc || n2 === 0) continue;
+    // Conservative for `groups`: a larger tenant is assumed to have proportionally more groups.
+    callsPerUser[bucket] = acc.accepted / n2;
+    const perMinute = ENTERPRISE_PER_MINUTE[bucket as BucketId] * SHARE;
+    const s = ((callsPerUser[bucket] * PROJECTED_USERS) / perMinute) * 60;
+    if (s > rateLimitSeconds) {
+      rateLimitSeconds = s;
+      bindingBucket = bucket;
+    }
+  }
+  const projection: Projection = {
+    users: PROJECTED_USERS,
+    throughputSeconds,
+    rateLimitSeconds,
+    bindingBucket,
+    projectedSeconds: Math.max(throughputSeconds, rateLimitSeconds),
+    limitsPerMinute: { ...ENTERPRISE_PER_MINUTE },
+    share: SHARE,
+    callsPerUserByBucket: callsPerUser,
+  };
+  return {
+    figures,
+    projection,
+    targets: [
+      {
+        name: `worker peak RSS at ${n2} users (MB)`,
+        goal: '< 400',
+        value: mb(peak),
+        met: peak === null ? null : peak < RSS_LIMIT_BYTES,
+      },
+      {
+        name: 'largest history of any run (events)',
+        goal: `≤ ${HISTORY_EVENT_LIMIT}`,
+        value: maxEvents,
+        met: maxEvents <= HISTORY_EVENT_LIMIT,
+      },
+      {
+        name: `users/s at ${n2} ÷ users/s at ${n1}`,
+        goal: `≥ ${1 - NOISE_TOLERANCE} (not falling; ${NOISE_TOLERANCE * 100} % noise allowance)`,
+        value: growth,
+        met: growth === null ? null : growth >= 1 - NOISE_TOLERANCE,
+      },
+    ],
+  };
+}
+
+/** Worker CPU seconds of the sync (start-up excluded) per user, in ms. */
+export function cpuMsPerUser(r: PipelineResult): number | null {
+  const { cpuSeconds, readyCpuSeconds } = r.worker;
+  if (cpuSeconds === null || readyCpuSeconds === null || r.sync.users === 0) return null;
+  return ((cpuSeconds - readyCpuSeconds) * 1000) / r.sync.users;
+}
+
+function mb(bytes: number | null): number | null {
+  return bytes === null ? null : Math.round((bytes / (1024 * 1024)) * 10) / 10;
+}
