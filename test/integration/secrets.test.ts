@@ -18,12 +18,8 @@ import type { SyncSummary } from '../../src/cli/sync-runner';
 import { OktaSimulator } from '../../src/simulator';
 import { syncWorkflowId } from '../../src/sync/naming';
 import { historyHaystacks, runsOf, whereFound, type Haystack } from '../support/history-search';
-import {
-  capturedWorker,
-  runCaptured,
-  type CapturedWorker,
-  type CliRun,
-} from '../support/captured-process';
+import { capturedWorker, type CapturedWorker } from '../support/captured-process';
+import { runCli, type CliResult } from '../support/run-cli';
 import { CLI, temporalClient, testEnv, waitExit } from '../support/sync-harness';
 
 jest.setTimeout(180_000);
@@ -75,7 +71,7 @@ class Receiver {
   }
 }
 
-function summaryOf(run: CliRun): SyncSummary {
+function summaryOf(run: CliResult): SyncSummary {
   const lines = run.stdout.trim().split('\n');
   expect(lines).toHaveLength(1);
   return JSON.parse(lines[0]!) as SyncSummary;
@@ -122,7 +118,7 @@ describe('the Okta token and the Sekoia key stay out of history, logs and CLI ou
     const outputs: Haystack[] = [];
     const syncOnce = async (label: string): Promise<SyncSummary> => {
       // The CLI gets the very same environment, secrets included: it must not print them either.
-      const r = await runCaptured(['sync', '--wait', '--json'], t.env);
+      const r = await runCli(['sync', '--wait', '--json'], t.env, 120_000);
       outputs.push({ name: `CLI ${label} stdout`, data: r.stdout });
       outputs.push({ name: `CLI ${label} stderr`, data: r.stderr });
       const s = summaryOf(r);
@@ -150,7 +146,7 @@ describe('the Okta token and the Sekoia key stay out of history, logs and CLI ou
     const denied = await syncOnce('401');
     expect(denied.status).toBe('failed');
     expect(denied.error).toContain('Okta rejected the API token');
-    const status = await runCaptured(['status', '--json'], t.env);
+    const status = await runCli(['status', '--json'], t.env, 120_000);
     expect(status.code).toBe(0);
     outputs.push({ name: 'CLI status stdout', data: status.stdout });
     outputs.push({ name: 'CLI status stderr', data: status.stderr });
