@@ -5,7 +5,7 @@ SHELL := /bin/bash
 STAMP := node_modules/.okta-ocsf-installed
 CLI := node dist/src/client.js
 
-.PHONY: help install build temporal-cli dev-server dev-server-stop demo test test-unit lint bench clean
+.PHONY: help install build temporal-cli dev-server dev-server-stop demo test test-unit lint audit bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -39,6 +39,9 @@ test: build temporal-cli ## Lint, then every test (unit + integration on a real 
 	@scripts/ensure-chromium.sh || true
 	$(MAKE) --no-print-directory lint
 	npx jest --ci
+
+audit: $(STAMP) ## npm audit of the runtime dependencies (needs the registry's advisory endpoint)
+	npm audit --omit=dev --audit-level=high
 
 test-unit: $(STAMP) ## Unit tests only
 	npx jest --selectProjects unit
