@@ -165,12 +165,17 @@ export class ProgressRecorder {
   private readonly loop: Promise<void>;
 
   constructor(handle: WorkflowHandle, everyMs = 500) {
+    const connection = handle.client.connection;
     this.loop = (async () => {
       while (this.running) {
         try {
-          // Bounded: a query to a run whose worker just died may wait for the next worker.
-          const p = await within(handle.query<SyncProgress>('progress'), 5_000);
-          if (p !== undefined && this.running) this.snapshots.push(p);
+          // Bounded by a gRPC deadline, not abandoned: a query to a run whose worker just died
+          // may wait for the next one, and a call left retrying after the test closes the
+          // connection throws from the client's retry timer and takes the jest worker down.
+          const p = await connection.withDeadline(Date.now() + 5_000, () =>
+            handle.query<SyncProgress>('progress'),
+          );
+          if (this.running) this.snapshots.push(p);
         } catch {
           // Between runs of a continue-as-new chain, or while no worker is up: no answer.
         }
