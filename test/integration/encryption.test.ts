@@ -36,10 +36,10 @@ import {
 } from '../support/history-search';
 import { capturedWorker } from '../support/captured-process';
 import { CLI, temporalClient, testEnv, waitExit } from '../support/sync-harness';
+import { GENEROUS_LIMITS } from '../support/fault-harness';
 
 jest.setTimeout(180_000);
 
-const GENEROUS_LIMITS = { 'users-list': 100_000, groups: 100_000, 'api-v1': 100_000 };
 const TOKEN = `tok-${randomUUID()}`;
 const KEY_ENTRY = generateKeyringEntry('it-key-1');
 const KEY_MATERIAL = KEY_ENTRY.slice(KEY_ENTRY.indexOf(':') + 1);

@@ -10,10 +10,9 @@ import { validateEvent } from '../../src/ocsf/validate';
 import { OktaSimulator } from '../../src/simulator';
 import { syncWorkflowId } from '../../src/sync/naming';
 import { inProcessWorker, readEvents, temporalClient, testEnv } from '../support/sync-harness';
+import { GENEROUS_LIMITS } from '../support/fault-harness';
 
 jest.setTimeout(240_000);
-
-const GENEROUS_LIMITS = { 'users-list': 100_000, groups: 100_000, 'api-v1': 100_000 };
 
 describe('full sync of a 3,000-user tenant', () => {
   let sim: OktaSimulator;

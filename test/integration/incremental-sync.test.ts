@@ -11,10 +11,9 @@ import { inProcessWorker, readEvents, temporalClient, testEnv } from '../support
 import type { AppConfig } from '../../src/config';
 import type { Client } from '@temporalio/client';
 import type { UserInventoryInfo } from '../../src/ocsf/types';
+import { GENEROUS_LIMITS } from '../support/fault-harness';
 
 jest.setTimeout(240_000);
-
-const GENEROUS_LIMITS = { 'users-list': 100_000, groups: 100_000, 'api-v1': 100_000 };
 
 async function run(client: Client, config: AppConfig, mode: 'full' | 'incremental') {
   const started = await startSync(client, config, mode);

@@ -18,10 +18,10 @@ import {
   testEnv,
   type TestEnv,
 } from '../support/sync-harness';
+import { GENEROUS_LIMITS } from '../support/fault-harness';
 
 jest.setTimeout(120_000);
 
-const GENEROUS_LIMITS = { 'users-list': 100_000, groups: 100_000, 'api-v1': 100_000 };
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 

@@ -21,10 +21,10 @@ import { historyHaystacks, runsOf, whereFound, type Haystack } from '../support/
 import { capturedWorker, type CapturedWorker } from '../support/captured-process';
 import { runCli, type CliResult } from '../support/run-cli';
 import { CLI, temporalClient, testEnv, waitExit } from '../support/sync-harness';
+import { GENEROUS_LIMITS } from '../support/fault-harness';
 
 jest.setTimeout(180_000);
 
-const GENEROUS_LIMITS = { 'users-list': 100_000, groups: 100_000, 'api-v1': 100_000 };
 const TOKEN = `tok-${randomUUID()}`;
 const SEKOIA_KEY = `sk-${randomBytes(18).toString('hex')}`;
 const CONNECTOR = randomUUID();

@@ -27,6 +27,7 @@ import {
   testEnv,
   type TestEnv,
 } from '../support/sync-harness';
+import { GENEROUS_LIMITS } from '../support/fault-harness';
 
 jest.setTimeout(120_000);
 
@@ -42,7 +43,6 @@ if (!HAVE_CHROMIUM) {
 const uiTest = HAVE_CHROMIUM ? test : test.skip;
 
 const ARTIFACTS = path.join(REPO, 'test-artifacts');
-const GENEROUS_LIMITS = { 'users-list': 100_000, groups: 100_000, 'api-v1': 100_000 };
 const TOKEN = 'ui-token';
 /** Bound on each UI step; the dev server's UI answers in well under a second. */
 const STEP_MS = 20_000;
