@@ -11,6 +11,7 @@ import {
   startCodecServer,
   type RunningCodecServer,
 } from './codec-server';
+import { processOutput, waitForShutdownSignal } from '../cli/process-io';
 import { ENCRYPTION_KEYS_ENV, KEY_ID_PATTERN, generateKeyringEntry, parseKeyring } from './keyring';
 
 export const CODEC_AUTH_TOKEN_ENV = 'OKTA_OCSF_CODEC_AUTH_TOKEN';
@@ -34,21 +35,7 @@ export interface CommandIo {
 }
 
 function processIo(): CommandIo {
-  return {
-    env: process.env,
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
-    waitForShutdown: () =>
-      new Promise((resolve) => {
-        const stop = (signal: NodeJS.Signals): void => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve(signal);
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      }),
-  };
+  return { env: process.env, ...processOutput, waitForShutdown: waitForShutdownSignal };
 }
 
 interface CodecServerFlags {

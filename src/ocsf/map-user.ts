@@ -9,6 +9,7 @@
 
 import {
   ENRICHMENT_KINDS,
+  OKTA_USER_SCALAR_FIELDS,
   type EnrichedUser,
   type EnrichmentKind,
   type OktaFactor,
@@ -190,23 +191,13 @@ function ocsfAccount(user: OktaUser, login: string | undefined): OcsfAccount {
   };
 }
 
-const UNMAPPED_USER_FIELDS = [
-  'status',
-  'created',
-  'activated',
-  'statusChanged',
-  'lastLogin',
-  'lastUpdated',
-  'passwordChanged',
-] as const;
-
 function unmappedOkta(
   user: OktaUser,
   timeSource: OcsfTimeSource | undefined,
   enrichmentErrors: readonly EnrichmentKind[] | undefined,
 ): OktaUnmapped {
   const okta: OktaUnmapped = {};
-  for (const field of UNMAPPED_USER_FIELDS) {
+  for (const field of OKTA_USER_SCALAR_FIELDS) {
     const value: unknown = user[field];
     if (typeof value === 'string' || value === null) okta[field] = value;
   }

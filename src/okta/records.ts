@@ -6,7 +6,14 @@
  * throws. Only the fields `types.ts` names are kept, so what travels between activities stays small.
  */
 
-import type { OktaFactor, OktaGroup, OktaRole, OktaUser, OktaUserProfile } from './types';
+import {
+  OKTA_USER_SCALAR_FIELDS,
+  type OktaFactor,
+  type OktaGroup,
+  type OktaRole,
+  type OktaUser,
+  type OktaUserProfile,
+} from './types';
 
 export type JsonRecord = Record<string, unknown>;
 
@@ -33,21 +40,12 @@ function idOf(v: unknown): string | null {
   return typeof id === 'string' && id.trim() !== '' ? id : null;
 }
 
-const USER_FIELDS = [
-  'status',
-  'created',
-  'activated',
-  'statusChanged',
-  'lastLogin',
-  'lastUpdated',
-  'passwordChanged',
-] as const;
 const PROFILE_FIELDS = ['login', 'email', 'firstName', 'lastName', 'displayName'] as const;
 
 export function reduceUser(v: unknown): OktaUser | null {
   const id = idOf(v);
   if (id === null || !isRecord(v)) return null;
-  const user: OktaUser = { id, ...pickStrings(v, USER_FIELDS) };
+  const user: OktaUser = { id, ...pickStrings(v, OKTA_USER_SCALAR_FIELDS) };
   const p = v['profile'];
   if (isRecord(p)) user.profile = pickStrings(p, PROFILE_FIELDS) as OktaUserProfile;
   else if (p === null) user.profile = null;

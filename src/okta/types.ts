@@ -15,6 +15,19 @@ export interface OktaUserProfile {
   displayName?: string | null;
 }
 
+/** The timestamps of an Okta user record (ISO 8601 strings, or null when the event never happened). */
+export const OKTA_USER_DATE_FIELDS = [
+  'created',
+  'activated',
+  'statusChanged',
+  'lastLogin',
+  'lastUpdated',
+  'passwordChanged',
+] as const;
+
+/** The top-level scalar fields the connector keeps from a user record: its status and dates. */
+export const OKTA_USER_SCALAR_FIELDS = ['status', ...OKTA_USER_DATE_FIELDS] as const;
+
 export interface OktaUser {
   id: string;
   status?: string | null;

@@ -5,6 +5,7 @@
 
 import { Command, InvalidArgumentError } from 'commander';
 
+import { processOutput, waitForShutdownSignal } from '../cli/process-io';
 import { BUCKET_IDS, type BucketId } from '../okta/buckets';
 import { DEFAULT_RATE_LIMITS, LIMITS, type SimulatorOptions } from './options';
 import { OktaSimulator } from './server';
@@ -25,18 +26,8 @@ export interface SimulateIo {
 
 function processIo(): SimulateIo {
   return {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
-    waitForShutdown: () =>
-      new Promise((resolve) => {
-        const stop = (signal: NodeJS.Signals): void => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve(signal);
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      }),
+    ...processOutput,
+    waitForShutdown: waitForShutdownSignal,
     setExitCode: (code) => {
       process.exitCode = code;
     },

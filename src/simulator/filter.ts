@@ -8,6 +8,8 @@
  * Okta's 400 E0000031; a timestamp that is not ISO-8601 is 400 E0000030.
  */
 
+import { OKTA_USER_DATE_FIELDS } from '../okta/types';
+
 export type CmpOp = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le' | 'sw' | 'co';
 export type FilterValue = string | number | boolean | null;
 
@@ -20,14 +22,7 @@ export type FilterNode =
 export type FilterMode = 'filter' | 'search';
 
 /** User attributes holding timestamps; the accessor returns them as epoch ms or null. */
-export const DATE_ATTRIBUTES: ReadonlySet<string> = new Set([
-  'created',
-  'activated',
-  'statusChanged',
-  'lastLogin',
-  'lastUpdated',
-  'passwordChanged',
-]);
+export const DATE_ATTRIBUTES: ReadonlySet<string> = new Set(OKTA_USER_DATE_FIELDS);
 
 /** What `filter` (not `search`) accepts, per attribute. */
 const FILTER_RULES: Readonly<Record<string, readonly CmpOp[]>> = {

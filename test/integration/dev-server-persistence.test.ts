@@ -18,7 +18,7 @@ import {
   Worker,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import { freePorts, startDevServer, type DevServer } from '../support/dev-server';
+import { freePorts, startDevServer, type DevServer } from '../../src/devtools/temporal-dev-server';
 import { echo, type EchoActivities } from '../support/workflows/echo';
 
 const activities: EchoActivities = {

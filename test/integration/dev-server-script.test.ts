@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { freePorts } from '../support/dev-server';
+import { freePorts } from '../../src/devtools/temporal-dev-server';
 
 const SCRIPT = path.resolve(__dirname, '..', '..', 'scripts', 'dev-server.sh');
 

@@ -15,7 +15,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { followSync, startSync } from '../../src/cli/sync-runner';
 import { OktaSimulator } from '../../src/simulator';
-import { freePort, startDevServer, type DevServer } from '../support/dev-server';
+import { freePort, startDevServer, type DevServer } from '../../src/devtools/temporal-dev-server';
 import {
   GENEROUS_LIMITS,
   ProgressRecorder,

@@ -3,7 +3,7 @@
  * globalTeardown. Both run in jest's parent process, which shares one `globalThis` between them
  * (but not module instances), hence a registry-wide symbol rather than a module variable.
  */
-import type { DevServer } from './dev-server';
+import type { DevServer } from '../../src/devtools/temporal-dev-server';
 
 export interface GlobalDevServer {
   server: DevServer;

@@ -11,7 +11,11 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { freePorts, resolveTemporalCli, startDevServer } from './dev-server';
+import {
+  freePorts,
+  resolveTemporalCli,
+  startDevServer,
+} from '../../src/devtools/temporal-dev-server';
 import { setGlobalDevServer } from './global-dev-server';
 
 /**

@@ -235,7 +235,7 @@ describe('faults', () => {
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
-  });
+  }, 30_000);
 
   test('5xx bodies are Okta errors with rate-limit headers; slow responses are counted', async () => {
     const sim = await OktaSimulator.start({

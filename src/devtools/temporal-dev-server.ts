@@ -1,6 +1,7 @@
 /**
- * Real Temporal dev servers for tests: `temporal server start-dev` with a SQLite file, the
- * programmatic twin of scripts/dev-server.sh (same binary, same flags, loopback only).
+ * Real Temporal dev servers for the tests and the benchmark: `temporal server start-dev` with a
+ * SQLite file, the programmatic twin of scripts/dev-server.sh (same binary, same flags, loopback
+ * only).
  *
  * The binary comes from scripts/ensure-temporal.sh, asked once per process; jest's globalSetup
  * exports the answer as TEMPORAL_CLI so that test workers skip even that one call.
@@ -10,6 +11,7 @@ import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { Connection } from '@temporalio/client';
+import { findRepoRoot } from './repo-root';
 
 export interface DevServerOptions {
   /** Frontend gRPC port on 127.0.0.1. */
@@ -21,6 +23,8 @@ export interface DevServerOptions {
   /** Server log, appended to; default: beside dbFile, with `.log` for `.db`. */
   logFile?: string;
   headless?: boolean;
+  /** The server's own log level (the CLI's default is info). */
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** Bound on the wait for health; default 60 s. */
   startTimeoutMs?: number;
 }
@@ -40,7 +44,7 @@ export interface DevServer {
 }
 
 const IP = '127.0.0.1';
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
+const REPO_ROOT = findRepoRoot(__dirname);
 const ENSURE_SCRIPT = path.join(REPO_ROOT, 'scripts', 'ensure-temporal.sh');
 // Building the CLI from source (no binary anywhere) takes minutes on a 2-core machine.
 const ENSURE_TIMEOUT_MS = 20 * 60_000;
@@ -129,6 +133,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   ];
   if (headless) args.push('--headless');
   else args.push('--ui-port', String(opts.uiPort));
+  if (opts.logLevel !== undefined) args.push('--log-level', opts.logLevel);
   // The CLI would otherwise apply a developer's TEMPORAL_* variables and profile file.
   args.push('--disable-config-file', '--disable-config-env');
 
