@@ -18,7 +18,7 @@ import { dataConverterFor } from './codec/data-converter';
 import { createSink } from './sinks/sink-config';
 import type { EventSink } from './sinks/sink';
 import { StagingStore } from './sync/staging';
-import { bundleInChildProcess } from './workflow-bundle';
+import { workflowBundlePath } from './workflow-bundle';
 
 export interface SyncWorkerOptions {
   /** A prebuilt workflow bundle (tests bundle once for many workers). */
@@ -110,29 +110,20 @@ export async function createSyncWorker(
     temporalClient,
   });
 
-  // Bundled in a child process, so that webpack's memory is not the worker's for its whole life.
-  const built = opts.workflowBundle
-    ? null
-    : await bundleInChildProcess({
-        workflowsPath: require.resolve('./workflows'),
-        failureConverterPath: dataConverter?.failureConverterPath,
-      });
-  let worker: Worker;
-  try {
-    worker = await Worker.create({
-      connection,
-      namespace: config.temporal.namespace,
-      taskQueue: opts.taskQueue ?? config.temporal.taskQueue,
-      workflowBundle: opts.workflowBundle ?? { codePath: built!.codePath },
-      activities,
-      dataConverter,
-      maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
-      // Long enough for an activity to save its progress to staging on shutdown.
-      shutdownGraceTime: '10 seconds',
-    });
-  } finally {
-    await built?.cleanup();
-  }
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: opts.taskQueue ?? config.temporal.taskQueue,
+    // Built by `npm run build`; the encrypted variant carries the failure converter.
+    workflowBundle: opts.workflowBundle ?? {
+      codePath: workflowBundlePath(dataConverter !== undefined),
+    },
+    activities,
+    dataConverter,
+    maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
+    // Long enough for an activity to save its progress to staging on shutdown.
+    shutdownGraceTime: '10 seconds',
+  });
 
   return {
     worker,

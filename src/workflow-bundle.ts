@@ -1,65 +1,64 @@
 /**
- * The workflow code bundle, built in a short-lived child process. Webpack inside the worker would
- * raise the worker's resident memory by some 75 MB for its whole life (V8 keeps the heap pages it
- * grew while bundling) for a job done once at start; in a child, that memory goes back to the
- * system when the child exits. Measured by the benchmark (bench/README.md, "Worker memory").
+ * The workflow code bundles, built once at build time (`npm run build` runs this module after tsc,
+ * as Temporal's production sample does) and only read at worker start. Bundling at start cost
+ * every worker seconds of webpack and, in process, some 75 MB of heap it kept for its life.
+ *
+ * Two bundles, because a bundle's failure converter is fixed when it is built: with payload
+ * encryption on, failure messages and stack traces must be moved into (encrypted) payloads.
  */
-import { execFile } from 'node:child_process';
-import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { FAILURE_CONVERTER_PATH } from './codec/data-converter';
 
-export interface BuiltBundle {
-  codePath: string;
-  /** Removes the bundle file; call once the Worker has read it (Worker.create). */
-  cleanup(): Promise<void>;
+const PLAIN = 'workflow-bundle.js';
+const ENCRYPTED = 'workflow-bundle-encrypted.js';
+
+/**
+ * dist/workflow-bundles, whether this module runs compiled (dist/src/workflow-bundle.js) or as
+ * TypeScript from src/ under jest.
+ */
+export function workflowBundleDir(): string {
+  const compiled = __filename.endsWith('.js');
+  const root = path.resolve(__dirname, '..');
+  return compiled
+    ? path.join(root, 'workflow-bundles')
+    : path.join(root, 'dist', 'workflow-bundles');
 }
 
-export interface BundleOptions {
-  workflowsPath: string;
-  /** The data converter's failure converter module, which the bundle must contain too. */
-  failureConverterPath?: string;
-  timeoutMs?: number;
-}
-
-// Runs in the child: argv[1] is a JSON object of the options and the output file.
-const CHILD_SCRIPT = `
-const o = JSON.parse(process.argv[1]);
-const { bundleWorkflowCode } = require(o.workerModule);
-const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error(m) { process.stderr.write(String(m) + '\\n'); } };
-bundleWorkflowCode({ workflowsPath: o.workflowsPath, failureConverterPath: o.failureConverterPath, logger: quiet })
-  .then(({ code }) => require('node:fs').writeFileSync(o.out, code, { mode: 0o600 }))
-  .catch((e) => { process.stderr.write(String(e && e.stack || e) + '\\n'); process.exit(1); });
-`;
-
-export async function bundleInChildProcess(opts: BundleOptions): Promise<BuiltBundle> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'okta-ocsf-bundle-'));
-  const out = path.join(dir, 'workflow-bundle.js');
-  const args = JSON.stringify({
-    workerModule: require.resolve('@temporalio/worker'),
-    workflowsPath: opts.workflowsPath,
-    failureConverterPath: opts.failureConverterPath,
-    out,
-  });
-  const cleanup = (): Promise<void> => fs.rm(dir, { recursive: true, force: true });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      execFile(
-        process.execPath,
-        ['-e', CHILD_SCRIPT, args],
-        { timeout: opts.timeoutMs ?? 300_000, maxBuffer: 8 * 1024 * 1024 },
-        (err, _stdout, stderr) => {
-          if (err) {
-            reject(new Error(`bundling the workflow code failed: ${stderr.trim() || err.message}`));
-          } else {
-            resolve();
-          }
-        },
-      );
-    });
-  } catch (err) {
-    await cleanup();
-    throw err;
+/** The prebuilt bundle a worker loads; a clear error when the build did not make it. */
+export function workflowBundlePath(encrypted: boolean): string {
+  const file = path.join(workflowBundleDir(), encrypted ? ENCRYPTED : PLAIN);
+  if (!existsSync(file)) {
+    throw new Error(
+      `the workflow bundle ${file} is missing: run \`npm run build\` (or \`make build\`)`,
+    );
   }
-  return { codePath: out, cleanup };
+  return file;
+}
+
+export async function buildWorkflowBundles(outDir = workflowBundleDir()): Promise<string[]> {
+  mkdirSync(outDir, { recursive: true });
+  const workflowsPath = require.resolve('./workflows');
+  const written: string[] = [];
+  for (const [name, failureConverterPath] of [
+    [PLAIN, undefined],
+    [ENCRYPTED, FAILURE_CONVERTER_PATH],
+  ] as const) {
+    const { code } = await bundleWorkflowCode({ workflowsPath, failureConverterPath });
+    const file = path.join(outDir, name);
+    writeFileSync(file, code);
+    written.push(file);
+  }
+  return written;
+}
+
+if (require.main === module) {
+  buildWorkflowBundles().then(
+    (files) => process.stdout.write(`workflow bundles: ${files.join(', ')}\n`),
+    (err: unknown) => {
+      process.stderr.write(`bundling the workflow code failed: ${String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }
