@@ -133,7 +133,10 @@ export async function createSyncWorker(
       ? undefined
       : new ConnectorMetrics(Runtime.instance().metricMeter, orgKey(okta.orgUrl));
   metrics?.setRateLimitShare(okta.rateLimitShare);
-  metrics?.initSeries(sink.kind);
+  metrics?.initSeries(sink.kind, {
+    namespace: config.temporal.namespace,
+    taskQueue: opts.taskQueue ?? config.temporal.taskQueue,
+  });
   const activities = createActivities({
     orgUrl: okta.orgUrl,
     staging: new StagingStore(config.stateDir),

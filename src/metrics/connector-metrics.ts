@@ -20,8 +20,9 @@ import type {
 import type { BucketId } from '../okta/buckets';
 import type { OktaExchange, OktaObserver } from '../okta/observer';
 import type { WaitReason } from '../okta/rate-limiter';
-import type { EnrichmentKind } from '../okta/types';
+import { ENRICHMENT_KINDS, type EnrichmentKind } from '../okta/types';
 import { METRIC, SYNC_HELP, SYNC_OUTCOMES, syncCounterName } from './names';
+import { SYNC_WORKFLOW_TYPE } from '../sync/naming';
 import { syncModeOf } from './sync-mode';
 
 /** Bucket boundaries (seconds) of the connector's histograms; the SDK's defaults suit ms. */
@@ -201,17 +202,24 @@ export class ConnectorMetrics implements OktaObserver, SyncMetrics {
 
   /**
    * Creates the counters' series at 0 for both modes, so that `increase()` and the alerts see a
-   * worker that has done nothing yet (rather than no series at all).
+   * worker that has done nothing yet (rather than no series at all, or a series that first
+   * appears at 1 and whose first increment `increase()` cannot see).
+   *
+   * The sync counters are recorded by the workflow, whose meter carries the worker's `namespace`
+   * and `taskQueue` and the workflow's `workflowType` (SDK 1.24): the series made here must have
+   * exactly those labels to be the same series (the metrics integration test checks they are).
    */
-  initSeries(sink: string): void {
+  initSeries(sink: string, worker: { namespace: string; taskQueue: string }): void {
+    const syncs = this.meter.withTags({ ...worker, workflowType: SYNC_WORKFLOW_TYPE });
     for (const mode of ['full', 'incremental']) {
       for (const outcome of SYNC_OUTCOMES) {
-        this.meter.createCounter(syncCounterName(outcome), '', SYNC_HELP[outcome]).add(0, { mode });
+        syncs.createCounter(syncCounterName(outcome), '', SYNC_HELP[outcome]).add(0, { mode });
       }
       this.listed.add(0, { mode });
       this.skipped.add(0, { mode });
       this.delivered.add(0, { mode, sink });
       this.sinkRetries.add(0, { mode, sink });
+      for (const kind of ENRICHMENT_KINDS) this.fallbacks.add(0, { mode, kind });
     }
   }
 

@@ -40,6 +40,7 @@ const promTest = PROMETHEUS === null ? test.skip : test;
 
 const TOKEN = 'metrics-it-token';
 const DASHBOARD = path.join(REPO, 'docker/grafana/dashboards/okta-ocsf.json');
+const ALERTS = path.join(REPO, 'docker/prometheus/alerts.yml');
 
 interface Panel {
   title?: string;
@@ -100,8 +101,19 @@ describe('Prometheus scrapes the worker during a sync', () => {
       60_000,
       `the worker's /metrics on ${metricsAddress}`,
     );
-    prom = await startPrometheus(PROMETHEUS, [metricsAddress], path.join(logs, 'prometheus.log'));
+    prom = await startPrometheus(PROMETHEUS, [metricsAddress], {
+      logFile: path.join(logs, 'prometheus.log'),
+      ruleFiles: [ALERTS],
+    });
     await prom.scrapedAfter(Date.now());
+    // Before any sync, the worker's counters exist at 0: the example alert "no successful sync
+    // in a day" is already pending for this org (it fires after its `for`).
+    const noSuccess = `ALERTS{alertname="OktaOcsfNoSuccessfulSync",org="${org}"}`;
+    await eventually(
+      async () => (await prom!.query(noSuccess)).some((s) => s.metric.alertstate === 'pending'),
+      20_000,
+      'the no-successful-sync alert to be pending before the sync',
+    );
 
     const { client, close } = await temporalClient();
     try {
@@ -178,6 +190,9 @@ describe('Prometheus scrapes the worker during a sync', () => {
     expect(await p.sum(`sum(okta_ocsf_syncs_started_total{org="${org}",mode="full"})`)).toBe(1);
     expect(await p.sum(`sum(okta_ocsf_syncs_succeeded_total{org="${org}",mode="full"})`)).toBe(1);
     expect(await p.sum(`sum(okta_ocsf_syncs_failed_total${sel})`)).toBe(0);
+    // The workflow's increment landed on the series the worker created at 0 (one per mode), so
+    // `increase()` sees it (the "no successful sync" alert depends on it).
+    expect((await p.query(`okta_ocsf_syncs_succeeded_total${sel}`)).length).toBe(2);
 
     // Each bucket's limit as Okta (the simulator) reported it, and the share in force.
     const limits = await p.query(`okta_ocsf_rate_limit_limit${sel}`);
@@ -217,6 +232,41 @@ describe('Prometheus scrapes the worker during a sync', () => {
     expect(names).toEqual(expect.arrayContaining(['temporal_workflow_completed_total']));
     expect(names.some((n) => n.startsWith('temporal_activity_execution_latency'))).toBe(true);
   });
+
+  promTest(
+    'the example alerts load, name exported metrics, and the sync resolves "no successful sync"',
+    async () => {
+      const p = prom!;
+      const rules = await fetch(`${p.url}/api/v1/rules`).then(
+        (r) =>
+          r.json() as Promise<{
+            data: { groups: { rules: { name: string; query: string; health: string }[] }[] };
+          }>,
+      );
+      const all = rules.data.groups.flatMap((g) => g.rules);
+      expect(all.map((r) => r.name).sort()).toEqual([
+        'OktaOcsfNoSuccessfulSync',
+        'OktaOcsfRateLimited',
+      ]);
+      const names = new Set(await p.seriesNames());
+      for (const r of all) {
+        expect({ rule: r.name, health: r.health }).toEqual({ rule: r.name, health: 'ok' });
+        for (const m of r.query.match(/\bokta_ocsf_[a-z0-9_]+/g) ?? []) {
+          expect({ rule: r.name, metric: m, exported: names.has(m) }).toEqual({
+            rule: r.name,
+            metric: m,
+            exported: true,
+          });
+        }
+      }
+      await eventually(
+        async () =>
+          (await p.query(`ALERTS{alertname="OktaOcsfNoSuccessfulSync",org="${org}"}`)).length === 0,
+        20_000,
+        'the no-successful-sync alert to resolve after the sync succeeded',
+      );
+    },
+  );
 
   promTest('no label carries a user id, login, email, group id or the token', async () => {
     const res = await fetch(

@@ -51,8 +51,9 @@ interface TargetsAnswer {
 export async function startPrometheus(
   binary: string,
   targets: string[],
-  logFile?: string,
+  opts: { logFile?: string; ruleFiles?: string[] } = {},
 ): Promise<Prometheus> {
+  const logFile = opts.logFile;
   const dir = await tempDir('prometheus');
   const [port] = await freePorts(1);
   const config = path.join(dir, 'prometheus.yml');
@@ -62,6 +63,10 @@ export async function startPrometheus(
       'global:',
       '  scrape_interval: 1s',
       '  scrape_timeout: 1s',
+      '  evaluation_interval: 1s',
+      ...(opts.ruleFiles?.length
+        ? ['rule_files:', ...opts.ruleFiles.map((f) => `  - ${JSON.stringify(f)}`)]
+        : []),
       'scrape_configs:',
       '  - job_name: okta-ocsf-worker',
       '    static_configs:',
