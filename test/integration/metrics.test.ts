@@ -10,6 +10,7 @@
  * tests are skipped, saying why.
  */
 import { readFileSync } from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { OktaSimulator } from '../../src/simulator';
 import { orgKey } from '../../src/sync/naming';
@@ -17,6 +18,7 @@ import type { SyncSummary } from '../../src/cli/sync-runner';
 import { GENEROUS_LIMITS, WorkerPool } from '../support/fault-harness';
 import { freePorts } from '../support/dev-server';
 import { findPrometheus, startPrometheus, type Prometheus } from '../support/prometheus';
+import { runCli } from '../support/run-cli';
 import {
   REPO,
   eventually,
@@ -325,4 +327,24 @@ describe('Prometheus scrapes the worker during a sync', () => {
       expect(problems).toEqual([]);
     },
   );
+});
+
+describe('OKTA_OCSF_METRICS_ADDRESS that cannot be served', () => {
+  test('a port already in use: the worker exits at once, naming the variable and the address', async () => {
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', () => resolve()));
+    const address = `127.0.0.1:${(busy.address() as net.AddressInfo).port}`;
+    try {
+      const t = await testEnv('https://acme.okta.com', TOKEN, {
+        OKTA_OCSF_METRICS_ADDRESS: address,
+      });
+      const r = await runCli(['worker'], t.env, 60_000);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`OKTA_OCSF_METRICS_ADDRESS: cannot serve metrics on ${address}`);
+      expect(r.stderr).toMatch(/address already in use/i);
+      expect(r.stderr).not.toContain(TOKEN);
+    } finally {
+      await new Promise<void>((resolve) => busy.close(() => resolve()));
+    }
+  });
 });
