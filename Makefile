@@ -37,6 +37,7 @@ lint: $(STAMP) ## ESLint, Prettier and the TypeScript type check
 
 test: build temporal-cli ## Lint, then every test (unit + integration on a real dev server)
 	@scripts/ensure-chromium.sh || true
+	@scripts/ensure-prometheus.sh || true
 	$(MAKE) --no-print-directory lint
 	npx jest --ci
 

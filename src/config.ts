@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import { parseKeyring, type Keyring } from './codec/keyring';
+import { parseMetricsAddress } from './metrics/metrics-address';
 import { validateOrgUrl } from './okta/org-url';
 import { parseSinkConfig, type SinkConfig } from './sinks/sink-config';
 
@@ -34,6 +35,8 @@ export interface AppConfig {
   pagesPerRun: number;
   pageConcurrency: number;
   maxConcurrentActivities: number;
+  /** OKTA_OCSF_METRICS_ADDRESS: where the worker serves Prometheus `/metrics`; null: off. */
+  metricsAddress: string | null;
 }
 
 export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; errors: string[] };
@@ -146,6 +149,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds): ConfigRe
     what: 'an integer from 1 to 1000 (activities one worker runs at once)',
   });
 
+  let metricsAddress: string | null = null;
+  if (str('OKTA_OCSF_METRICS_ADDRESS', '') !== '') {
+    const parsed = parseMetricsAddress(str('OKTA_OCSF_METRICS_ADDRESS', ''));
+    if (parsed.ok) metricsAddress = parsed.address;
+    else errors.push(parsed.error);
+  }
+
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
@@ -159,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds): ConfigRe
       pagesPerRun,
       pageConcurrency,
       maxConcurrentActivities,
+      metricsAddress,
     },
   };
 }

@@ -15,8 +15,11 @@ import { createActivities } from './activities';
 import { oktaSessionFactory } from './activities/okta-client-session';
 import type { OktaSession } from './activities/okta-session';
 import { dataConverterFor } from './codec/data-converter';
+import { ConnectorMetrics } from './metrics/connector-metrics';
+import { prometheusTelemetry } from './metrics/prometheus-exporter';
 import { createSink } from './sinks/sink-config';
 import type { EventSink } from './sinks/sink';
+import { orgKey } from './sync/naming';
 import { StagingStore } from './sync/staging';
 import { workflowBundlePath } from './workflow-bundle';
 
@@ -31,26 +34,49 @@ export interface SyncWorkerOptions {
 }
 
 let runtimeInstalled = false;
+let runtimeMetricsAddress: string | null = null;
 
 /**
  * Temporal's logs go to stderr, so that `OCSF_SINK=stdout` output stays a clean NDJSON stream.
- * Installed once per process, before the first connection.
+ * Installed once per process, before the first connection. With `metricsAddress` the runtime's
+ * Prometheus exporter serves `/metrics` there (the SDK's metrics and the connector's).
  */
-export function installRuntime(level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' = 'INFO'): void {
-  if (runtimeInstalled) return;
+export function installRuntime(
+  level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' = 'INFO',
+  metricsAddress: string | null = null,
+): void {
+  if (runtimeInstalled) {
+    if (metricsAddress !== null && metricsAddress !== runtimeMetricsAddress) {
+      // The exporter is part of the runtime, installed once: metrics asked for later cannot be served.
+      throw new Error(
+        `OKTA_OCSF_METRICS_ADDRESS: cannot serve metrics on ${metricsAddress}: the Temporal runtime ` +
+          `of this process was installed ${runtimeMetricsAddress === null ? 'without metrics' : `with metrics on ${runtimeMetricsAddress}`}`,
+      );
+    }
+    return;
+  }
+  try {
+    Runtime.install({
+      ...(metricsAddress !== null && { telemetryOptions: prometheusTelemetry(metricsAddress) }),
+      logger: new DefaultLogger(level, (entry) => {
+        const meta = entry.meta && Object.keys(entry.meta).length > 0 ? entry.meta : undefined;
+        const line = {
+          time: new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString(),
+          level: entry.level,
+          message: entry.message,
+          ...(meta ? { meta } : {}),
+        };
+        process.stderr.write(`${safeJson(line)}\n`);
+      }),
+    });
+  } catch (err) {
+    if (metricsAddress === null) throw err;
+    throw new Error(
+      `OKTA_OCSF_METRICS_ADDRESS: cannot serve metrics on ${metricsAddress}: ${(err as Error).message}`,
+    );
+  }
   runtimeInstalled = true;
-  Runtime.install({
-    logger: new DefaultLogger(level, (entry) => {
-      const meta = entry.meta && Object.keys(entry.meta).length > 0 ? entry.meta : undefined;
-      const line = {
-        time: new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString(),
-        level: entry.level,
-        message: entry.message,
-        ...(meta ? { meta } : {}),
-      };
-      process.stderr.write(`${safeJson(line)}\n`);
-    }),
-  });
+  runtimeMetricsAddress = metricsAddress;
 }
 
 function safeJson(v: unknown): string {
@@ -75,7 +101,7 @@ export async function createSyncWorker(
 ): Promise<SyncWorker> {
   if (!config.okta) throw new Error('the worker needs OKTA_ORG_URL and OKTA_API_TOKEN');
   if (!config.sink && !opts.sink) throw new Error('the worker needs a sink (OCSF_SINK)');
-  installRuntime();
+  installRuntime('INFO', config.metricsAddress);
   const okta = config.okta;
   const dataConverter = dataConverterFor(config.keyring);
   if (config.keyring && opts.workflowBundle) {
@@ -102,12 +128,22 @@ export async function createSyncWorker(
   };
 
   const sink = opts.sink ?? createSink(config.sink!);
+  const metrics =
+    config.metricsAddress === null
+      ? undefined
+      : new ConnectorMetrics(Runtime.instance().metricMeter, orgKey(okta.orgUrl));
+  metrics?.setRateLimitShare(okta.rateLimitShare);
+  metrics?.initSeries(sink.kind, {
+    namespace: config.temporal.namespace,
+    taskQueue: opts.taskQueue ?? config.temporal.taskQueue,
+  });
   const activities = createActivities({
     orgUrl: okta.orgUrl,
     staging: new StagingStore(config.stateDir),
     sink,
-    oktaSession: opts.oktaSession ?? oktaSessionFactory(okta),
+    oktaSession: opts.oktaSession ?? oktaSessionFactory(okta, metrics),
     temporalClient,
+    metrics,
   });
 
   const worker = await Worker.create({

@@ -7,10 +7,18 @@ import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { setMaxListeners } from 'node:events';
 import * as path from 'node:path';
+import type { SyncMetrics } from '../metrics/connector-metrics';
 import { mapUserToOcsf } from '../ocsf/map-user';
 import type { UserInventoryInfo } from '../ocsf/types';
 import { validateEvent } from '../ocsf/validate';
-import type { EnrichmentKind, OktaFactor, OktaGroup, OktaRole, OktaUser } from '../okta/types';
+import {
+  ENRICHMENT_KINDS,
+  type EnrichmentKind,
+  type OktaFactor,
+  type OktaGroup,
+  type OktaRole,
+  type OktaUser,
+} from '../okta/types';
 import type { EventSink } from '../sinks/sink';
 import { pagePartId, syncWorkflowId, orgKey, SYNC_WORKFLOW_TYPE } from '../sync/naming';
 import type { StagingStore } from '../sync/staging';
@@ -41,6 +49,8 @@ export interface ActivityDeps {
   oktaSession: () => OktaSession;
   /** Temporal client for visibility look-ups (previous watermark, running syncs). */
   temporalClient: () => Promise<Client>;
+  /** The worker's metrics (OKTA_OCSF_METRICS_ADDRESS); absent: nothing is recorded. */
+  metrics?: SyncMetrics;
 }
 
 const GROUPS = 'groups';
@@ -128,6 +138,7 @@ export function createActivities(deps: ActivityDeps) {
           heartbeatingCall(),
         );
         await deps.staging.writePage(input.orgUrl, input.syncId, input.page, USERS, page.users);
+        deps.metrics?.usersListed(input.syncId, page.users.length);
         return {
           ...session.counters(),
           users: page.users.length,
@@ -336,6 +347,12 @@ export function createActivities(deps: ActivityDeps) {
       // The checkpoint a retry resumes from; the liveness timer (liveness.ts) repeats it while
       // the sink waits for its receiver between two accepted batches.
       const beat = (): void => ctx.heartbeat({ syncId, partId, delivered: progress });
+      // Events the sink accepted in this attempt, for the metrics (as they are accepted).
+      let counted = progress;
+      const countDelivered = (upTo: number): void => {
+        deps.metrics?.eventsDelivered(syncId, deps.sink.kind, Math.max(0, upTo - counted));
+        counted = Math.max(counted, upTo);
+      };
       try {
         const delivered = await deps.sink.deliver(
           { syncId, partId, events },
@@ -343,10 +360,13 @@ export function createActivities(deps: ActivityDeps) {
             alreadyDelivered: progress,
             onProgress: (n) => {
               progress = n;
+              countDelivered(n);
               beat();
             },
+            onRetry: () => deps.metrics?.sinkRetried(syncId, deps.sink.kind),
           },
         );
+        countDelivered(delivered.delivered);
         result.events = delivered.delivered;
         // Operators want the sync's folder, not the page's file, in the summary.
         const loc = delivered.location ?? null;
@@ -355,6 +375,10 @@ export function createActivities(deps: ActivityDeps) {
       } catch (err) {
         // SinkTransientError is retried by Temporal (from `progress`); SinkRejectedError stops the sync.
         throw toApplicationFailure(err);
+      }
+      deps.metrics?.usersSkipped(syncId, result.skipped);
+      for (const kind of ENRICHMENT_KINDS) {
+        deps.metrics?.fellBack(syncId, kind, result.fallbacksByKind[kind]);
       }
       return result;
     },

@@ -5,10 +5,11 @@
  */
 import type { OktaConfig } from '../config';
 import { OktaClient, newCallCounters, type CallOptions as ClientCallOptions } from '../okta/client';
+import type { OktaObserver } from '../okta/observer';
 import { RateLimiter } from '../okta/rate-limiter';
 import type { CallOptions, OktaSession } from './okta-session';
 
-export function oktaSessionFactory(config: OktaConfig): () => OktaSession {
+export function oktaSessionFactory(config: OktaConfig, observer?: OktaObserver): () => OktaSession {
   const limiter = new RateLimiter({
     share: config.rateLimitShare,
     maxInFlight: config.maxConcurrency,
@@ -18,6 +19,7 @@ export function oktaSessionFactory(config: OktaConfig): () => OktaSession {
     token: config.token,
     limiter,
     timeoutMs: config.requestTimeoutMs,
+    observer,
   });
   return () => sessionOver(client);
 }

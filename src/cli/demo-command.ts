@@ -65,7 +65,7 @@ async function runDemo(opts: DemoOptions): Promise<number> {
     TEMPORAL_TASK_QUEUE: 'okta-ocsf-demo',
   };
   const config = requireConfig(env, { okta: 'full', sink: true });
-  installRuntime('WARN'); // the progress line, not the worker's INFO logs, is what to watch
+  installRuntime('WARN', config.metricsAddress); // the progress line, not the worker's INFO logs, is what to watch
   const { client, close } = await connectClient(config);
   say(`demo: tenant at ${sim.url}; starting a worker (bundling the workflow takes a few seconds)…`);
   const worker = await createSyncWorker(config);

@@ -30,6 +30,7 @@ import {
   type OktaErrorContext,
 } from './errors';
 import { nextLink } from './link-header';
+import { notify, type OktaObserver } from './observer';
 import { validateOrgUrl } from './org-url';
 import {
   AcquireAborted,
@@ -40,6 +41,7 @@ import {
   type HeaderBag,
   type OnWait,
   type RateLimitObservation,
+  type WaitReason,
 } from './rate-limiter';
 import { isRecord, reduceFactor, reduceGroup, reduceRole, reduceUser } from './records';
 import type { OktaFactor, OktaGroup, OktaRole, OktaUser } from './types';
@@ -91,6 +93,8 @@ export interface OktaClientOptions {
   /** Source of jitter, in [0, 1). Default Math.random. */
   random?: () => number;
   userAgent?: string;
+  /** Told of every request and every wait (the worker's metrics); never sees the token. */
+  observer?: OktaObserver;
 }
 
 export interface CallOptions {
@@ -193,6 +197,7 @@ export class OktaClient {
   private readonly random: () => number;
   private readonly maxPages: number;
   private readonly userAgent: string;
+  private readonly observer: OktaObserver | undefined;
   private readonly counters: OktaClientMetrics = {
     requests: 0,
     rateLimited: 0,
@@ -239,6 +244,7 @@ export class OktaClient {
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     this.userAgent = options.userAgent ?? 'okta-ocsf';
+    this.observer = options.observer;
     this.http = axios.create({
       maxRedirects: 0,
       validateStatus: () => true,
@@ -454,10 +460,18 @@ export class OktaClient {
     let concurrencyRetries = 0;
 
     for (let loop = 0; loop < MAX_LOOP; loop++) {
+      const askedAt = this.clock.now();
+      const waited: { reason: WaitReason | null } = { reason: null };
+      const onWait: OnWait | undefined = this.observer
+        ? (ms, reason) => {
+            waited.reason = reason;
+            call.onWait?.(ms, reason);
+          }
+        : call.onWait;
       const permit = await this.limiter
         .acquire(bucket, {
           signal: call.signal,
-          onWait: call.onWait,
+          onWait,
           waitUntilMs: waitDeadline,
           // Every other call of a sync waits on the users list: it goes first.
           priority: endpoint === EP_USERS,
@@ -477,10 +491,18 @@ export class OktaClient {
           throw e;
         });
 
+      const reason = waited.reason;
+      const sentAt = this.clock.now();
+      if (reason !== null) notify(this.observer, (o) => o.waited(bucket, reason, sentAt - askedAt));
+
       this.count(bucket, 'requests', call);
       const outcome = await this.send(url, call.signal);
+      const exchange = { endpoint, bucket, durationMs: this.clock.now() - sentAt };
       if (outcome.kind !== 'response') {
         permit.release(null);
+        notify(this.observer, (o) =>
+          o.exchanged({ ...exchange, status: null, failure: outcome.kind, observation: null }),
+        );
         if (outcome.kind === 'aborted')
           throw new OktaAbortedError({ ...ctx, reason: outcome.reason });
         const err =
@@ -503,6 +525,9 @@ export class OktaClient {
 
       const obs = readRateLimitHeaders(outcome.headers, outcome.status, outcome.receivedAtMs);
       permit.release(obs);
+      notify(this.observer, (o) =>
+        o.exchanged({ ...exchange, status: outcome.status, failure: null, observation: obs }),
+      );
       const status = outcome.status;
 
       if (status >= 200 && status < 300) {
@@ -607,6 +632,7 @@ export class OktaClient {
         // An observer's failure must not turn into a request failure.
       }
     }
+    const startedAt = this.clock.now();
     // Long waits keep reporting, so a heartbeating activity stays alive through them.
     let left = ms;
     while (left > 0) {
@@ -627,6 +653,8 @@ export class OktaClient {
       }
     }
     if (call.signal?.aborted) throw new OktaAbortedError({ ...ctx, reason: call.signal.reason });
+    const bucket = bucketFor('GET', ctx.path);
+    notify(this.observer, (o) => o.waited(bucket, reason, this.clock.now() - startedAt));
   }
 
   private count(bucket: BucketId, what: 'requests' | 'rateLimited', call: CallOptions): void {

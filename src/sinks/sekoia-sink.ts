@@ -137,7 +137,7 @@ export class SekoiaSink implements EventSink {
         `(${i} batch${i === 1 ? '' : 'es'} accepted before it` +
         `${skip > 0 ? ` after resuming at event ${skip + 1} of ${total}` : ''}; ` +
         'a retry resumes after them)';
-      await this.sendBatch(items, where);
+      await this.sendBatch(items, where, opts.onRetry);
       opts.onProgress?.(from + items.length);
     }
     return { delivered: total, location: this.url };
@@ -149,7 +149,11 @@ export class SekoiaSink implements EventSink {
     this.agents.https.destroy();
   }
 
-  private async sendBatch(items: UserInventoryInfo[], where: string): Promise<void> {
+  private async sendBatch(
+    items: UserInventoryInfo[],
+    where: string,
+    onRetry: (() => void) | undefined,
+  ): Promise<void> {
     const body = JSON.stringify({ version: SEKOIA_BODY_VERSION, items });
     let waited = 0;
     for (let attempt = 1; ; attempt++) {
@@ -176,6 +180,11 @@ export class SekoiaSink implements EventSink {
             `${attempt} attempt${attempt === 1 ? '' : 's'}`,
           resetAtMs !== undefined ? { resetAtMs } : {},
         );
+      }
+      try {
+        onRetry?.();
+      } catch {
+        // An observer's failure is not the delivery's.
       }
       await sleep(delay, this.shutdown.signal);
       waited += delay;

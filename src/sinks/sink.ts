@@ -38,6 +38,8 @@ export interface DeliverOptions {
   alreadyDelivered?: number;
   /** Called after each accepted piece with the number of the part's events accepted so far. */
   onProgress?: (delivered: number) => void;
+  /** Called each time the sink retries a request of this delivery (for the worker's metrics). */
+  onRetry?: () => void;
 }
 
 export interface EventSink {

@@ -26,6 +26,7 @@ import {
 import type { SyncActivities } from '../activities';
 import { ENRICHMENT_KINDS } from '../okta/types';
 import { makeSyncId } from '../sync/naming';
+import { countSync } from './sync-metrics';
 import {
   emptyTotals,
   type ActivityCounters,
@@ -147,6 +148,7 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
   if (input.resume) {
     state = input.resume;
   } else {
+    countSync('started', input.orgUrl, input.mode);
     const begin = await housekeeping.beginSync({
       orgUrl: input.orgUrl,
       mode: input.mode,
@@ -168,6 +170,7 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
       totals: emptyTotals(),
     };
     if (begin.conflictWith) {
+      countSync('skipped', input.orgUrl, input.mode);
       const skipped = resultOf(
         input,
         state,
@@ -275,6 +278,7 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
     status = 'failed';
     lastError = describeFailure(failure);
     log.error('sync failed', { syncId: state.syncId, error: lastError });
+    countSync('failed', input.orgUrl, input.mode);
     // Best effort: the staging of a failed sync is useless to a new one.
     await housekeeping.finishSync({ orgUrl: input.orgUrl, syncId: state.syncId }).catch(() => {});
     throw ApplicationFailure.nonRetryable(
@@ -293,6 +297,7 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
 
   await housekeeping.finishSync({ orgUrl: input.orgUrl, syncId: state.syncId });
   status = 'completed';
+  countSync('succeeded', input.orgUrl, input.mode);
   const result: SyncResult = {
     ...resultOf(input, state, status, null, 0),
     finishedAt: new Date().toISOString(),

@@ -212,6 +212,26 @@ describe('SekoiaSink', () => {
     expect(r.requests).toHaveLength(2);
   });
 
+  test('onRetry is told of each retried request (the worker counts sink retries), not of the last failure', async () => {
+    const flaky = await receiver((_q, n) => (n <= 3 ? { status: 503 } : { status: 200 }));
+    let retries = 0;
+    await sekoia(flaky.baseUrl, 100).deliver(delivery(EVENTS.slice(0, 2)), {
+      onRetry: () => (retries += 1),
+    });
+    expect(flaky.requests).toHaveLength(4);
+    expect(retries).toBe(3);
+
+    const down = await receiver(() => ({ status: 502 }));
+    retries = 0;
+    await failure(
+      sekoia(down.baseUrl, 100, { maxAttempts: 3 }).deliver(delivery(EVENTS.slice(0, 2)), {
+        onRetry: () => (retries += 1),
+      }),
+    );
+    expect(down.requests).toHaveLength(3);
+    expect(retries).toBe(2);
+  });
+
   test('429 with a Retry-After beyond the retry budget: gives up at once, saying when to retry', async () => {
     const r = await receiver(() => ({
       status: 429,
