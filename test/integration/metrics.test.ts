@@ -16,7 +16,7 @@ import { OktaSimulator } from '../../src/simulator';
 import { orgKey } from '../../src/sync/naming';
 import type { SyncSummary } from '../../src/cli/sync-runner';
 import { GENEROUS_LIMITS, WorkerPool } from '../support/fault-harness';
-import { freePorts } from '../support/dev-server';
+import { freePorts } from '../../src/devtools/temporal-dev-server';
 import { findPrometheus, startPrometheus, type Prometheus } from '../support/prometheus';
 import { runCli } from '../support/run-cli';
 import {

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { freePorts } from './dev-server';
+import { freePorts } from '../../src/devtools/temporal-dev-server';
 import { sleep, tempDir, waitExit } from './sync-harness';
 
 /** The Prometheus binary, or null (the tests then skip, saying why). */
