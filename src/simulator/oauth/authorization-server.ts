@@ -113,6 +113,8 @@ export class SimAuthorizationServer {
   private lifetimeS: number;
   private nonces: { current: string; previous: string | null; rotatedAtMs: number };
   private counters: OAuthStats = { tokensIssued: 0, tokenErrors: {}, resourceRefusals: {} };
+  /** The latest assertions received and tokens issued, for tests that search for leaks. */
+  private readonly seen = { assertions: [] as string[], tokens: [] as string[] };
 
   constructor(
     private readonly clock: () => number,
@@ -149,6 +151,11 @@ export class SimAuthorizationServer {
 
   setTokenLifetime(seconds: number): void {
     this.lifetimeS = validateLifetime(seconds);
+  }
+
+  /** The last (up to 1000) client assertions received and access tokens issued. */
+  credentialsSeen(): { assertions: string[]; tokens: string[] } {
+    return { assertions: [...this.seen.assertions], tokens: [...this.seen.tokens] };
   }
 
   /** Every token issued so far expires now (as if Okta's clock had reached their `exp`). */
@@ -220,6 +227,7 @@ export class SimAuthorizationServer {
         'Client authentication failed: a private_key_jwt client_assertion is required.',
       );
     }
+    remember(this.seen.assertions, assertion);
     const client = this.clientOf(assertion, form.get('client_id'));
     const now = this.clock();
     const nowS = Math.floor(now / 1000);
@@ -287,6 +295,7 @@ export class SimAuthorizationServer {
     }
     const value = randomBytes(32).toString('base64url');
     this.pruneTokens(now);
+    remember(this.seen.tokens, value);
     this.tokens.set(value, {
       clientId: client.clientId,
       scopes: new Set(requested),
@@ -506,6 +515,11 @@ export class SimAuthorizationServer {
     if (now - this.nonces.rotatedAtMs < NONCE_ROTATION_MS) return;
     this.nonces = { current: newNonce(), previous: this.nonces.current, rotatedAtMs: now };
   }
+}
+
+function remember(list: string[], value: string): void {
+  list.push(value);
+  if (list.length > 1000) list.shift();
 }
 
 function newNonce(): string {
