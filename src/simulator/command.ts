@@ -302,7 +302,7 @@ export function simulateCommand(overrides: Partial<SimulateIo> = {}): Command {
               : `  Try:      OKTA_ORG_URL=${url} OKTA_OAUTH_CLIENT_ID=${flags.oauthClientId} OKTA_OAUTH_PRIVATE_KEY_FILE=<your private key> okta-ocsf sync`,
           ];
         } else {
-          oauthLines = (url) => [
+          oauthLines = () => [
             '  OAuth:    no service app; --oauth-key-out ./sim-oauth-key.json generates a key and registers it',
           ];
         }
