@@ -3,7 +3,8 @@
  * assertion, optionally DPoP-bound. One source per worker process:
  *
  * - the token is cached and renewed before it expires (a fifth of its lifetime early, at most
- *   five minutes), and dropped when Okta says it expired (`invalidate`);
+ *   five minutes; if the token endpoint fails transiently meanwhile, the current token serves
+ *   until 5 s before its expiry), and dropped when Okta says it expired (`invalidate`);
  * - concurrent callers share one token request (single flight);
  * - DPoP: `on` always sends a proof, `off` never, `auto` starts without and switches when Okta
  *   asks for one (`invalid_dpop_proof` / `use_dpop_nonce`); a `use_dpop_nonce` answer is retried
@@ -91,7 +92,17 @@ export class OAuthTokenSource {
   async current(signal?: AbortSignal): Promise<AccessToken> {
     const t = this.#token;
     if (t !== null && this.clock.now() < t.renewAtMs) return t;
-    return this.renew(signal);
+    try {
+      return await this.renew(signal);
+    } catch (err) {
+      // Renewing early is a precaution: while Okta's token endpoint has a passing failure, the
+      // current token still serves until shortly before it expires.
+      const usable = t !== null && this.#token === t && this.clock.now() < t.expiresAtMs - 5_000;
+      if (usable && (err instanceof OktaTransientError || err instanceof OktaRateLimitedError)) {
+        return t;
+      }
+      throw err;
+    }
   }
 
   /** Okta refused `value` as expired: the next `current()` fetches a new one. */

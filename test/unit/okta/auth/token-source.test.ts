@@ -119,6 +119,21 @@ test('cached until a fifth of its lifetime is left, then renewed; every assertio
   expect(new Set(jtis).size).toBe(2);
 });
 
+test('a transient failure of an early renewal keeps the current token until just before expiry', async () => {
+  let n = 0;
+  const http = new ScriptedEndpoint(() =>
+    ++n === 1 ? ok('t1', 100) : { kind: 'response', status: 503, headers: {}, text: '{}' },
+  );
+  const clock = new ManualClock();
+  const src = source(http, clock);
+  await src.current();
+  clock.t += 85_000;
+  expect((await src.current()).value).toBe('t1');
+  expect(http.sent.length).toBe(1 + 3);
+  clock.t += 11_000;
+  await expect(src.current()).rejects.toMatchObject({ name: 'OktaTransientError', status: 503 });
+});
+
 test('concurrent callers share one renewal; invalidate drops only the token that failed', async () => {
   let n = 0;
   let release!: () => void;
