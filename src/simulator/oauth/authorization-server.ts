@@ -14,16 +14,10 @@
  *
  * Access tokens are opaque and short-lived (lifetime configurable). Verification is jose's.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import {
-  EmbeddedJWK,
-  calculateJwkThumbprint,
-  createLocalJWKSet,
-  decodeJwt,
-  decodeProtectedHeader,
-  jwtVerify,
-  type JWK,
-} from 'jose';
+import { randomBytes } from 'node:crypto';
+import { createLocalJWKSet, decodeJwt, jwtVerify, type JWK } from 'jose';
+
+import { PROOF_IAT_WINDOW_S, verifyDpopProof, type CheckedProof } from './dpop-verifier';
 
 import { requiredScope } from './endpoint-scopes';
 
@@ -89,8 +83,6 @@ interface IssuedToken {
 
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const ASSERTION_ALGS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512'];
-const DPOP_ALGS = ['ES256', 'ES384', 'ES512', 'RS256', 'PS256'];
-const PROOF_IAT_WINDOW_S = 60;
 const NONCE_ROTATION_MS = 5 * 60_000;
 const MAX_LIFETIME_S = 86_400;
 
@@ -439,44 +431,13 @@ export class SimAuthorizationServer {
     return null;
   }
 
-  /** A proof's signature, `typ`, `htm`, `htu`, `iat` window, `jti` and (with a token) `ath`. */
-  private async verifyProof(
+  private verifyProof(
     proof: string,
     method: string,
     htu: string,
     token: string | null,
-  ): Promise<{ jkt: string; jti: string; iat: number; nonce: string | null } | string> {
-    let header;
-    let claims;
-    try {
-      header = decodeProtectedHeader(proof);
-      ({ payload: claims } = await jwtVerify(proof, EmbeddedJWK, {
-        typ: 'dpop+jwt',
-        algorithms: DPOP_ALGS,
-        currentDate: new Date(this.clock()),
-      }));
-    } catch {
-      return 'The DPoP proof JWT is invalid (signature, typ or embedded jwk).';
-    }
-    if (header.jwk === undefined) return 'The DPoP proof has no jwk header.';
-    if (claims.htm !== method)
-      return `The DPoP proof htm does not match the request method ${method}.`;
-    if (claims.htu !== htu) return 'The DPoP proof htu does not match the request URL.';
-    const nowS = Math.floor(this.clock() / 1000);
-    if (typeof claims.iat !== 'number' || Math.abs(claims.iat - nowS) > PROOF_IAT_WINDOW_S) {
-      return 'The DPoP proof iat is outside the accepted window.';
-    }
-    if (typeof claims.jti !== 'string' || claims.jti === '') return 'The DPoP proof has no jti.';
-    if (token !== null) {
-      const ath = createHash('sha256').update(token, 'ascii').digest('base64url');
-      if (claims.ath !== ath) return 'The DPoP proof ath does not match the access token.';
-    }
-    return {
-      jkt: await calculateJwkThumbprint(header.jwk),
-      jti: claims.jti,
-      iat: claims.iat,
-      nonce: typeof claims.nonce === 'string' ? claims.nonce : null,
-    };
+  ): Promise<CheckedProof | string> {
+    return verifyDpopProof(proof, { method, htu, accessToken: token, nowMs: this.clock() });
   }
 
   private invalidToken(scheme: 'Bearer' | 'DPoP', description: string): ResourceRefusal {
