@@ -6,13 +6,15 @@
 import * as path from 'node:path';
 import { parseKeyring, type Keyring } from './codec/keyring';
 import { parseMetricsAddress } from './metrics/metrics-address';
+import { parseOktaCredentials, type OktaCredentials } from './okta/auth/credentials';
 import { validateOrgUrl } from './okta/org-url';
 import { parseSinkConfig, type SinkConfig } from './sinks/sink-config';
 
 export interface OktaConfig {
   /** Origin only, e.g. `https://acme.okta.com`. */
   orgUrl: string;
-  token: string;
+  /** An API token or an OAuth service app (src/okta/auth/credentials.ts). */
+  credentials: OktaCredentials;
   rateLimitShare: number;
   maxConcurrency: number;
   requestTimeoutMs: number;
@@ -90,12 +92,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds): ConfigRe
     }
   }
   if (needs.okta === 'full') {
-    const token = env.OKTA_API_TOKEN;
-    if (token === undefined || token.trim() === '') {
-      errors.push('OKTA_API_TOKEN: required, an Okta API token (sent as "SSWS <token>")');
-    } else if (/[\s\p{Cc}]/u.test(token.trim())) {
-      errors.push('OKTA_API_TOKEN: must not contain whitespace or control characters');
-    }
+    const parsedCredentials = parseOktaCredentials(env);
+    if (!parsedCredentials.ok) errors.push(...parsedCredentials.errors);
     const rateLimitShare = num(env, 'OKTA_RATE_LIMIT_SHARE', 0.5, errors, {
       min: 0.01,
       max: 1,
@@ -113,8 +111,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds): ConfigRe
       integer: true,
       what: 'an integer number of milliseconds from 100 to 600000',
     });
-    if (orgUrl && token && errors.length === 0) {
-      okta = { orgUrl, token: token.trim(), rateLimitShare, maxConcurrency, requestTimeoutMs };
+    if (orgUrl && parsedCredentials.ok && errors.length === 0) {
+      const credentials = parsedCredentials.credentials;
+      okta = { orgUrl, credentials, rateLimitShare, maxConcurrency, requestTimeoutMs };
     }
   }
 

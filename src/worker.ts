@@ -99,7 +99,8 @@ export async function createSyncWorker(
   config: AppConfig,
   opts: SyncWorkerOptions = {},
 ): Promise<SyncWorker> {
-  if (!config.okta) throw new Error('the worker needs OKTA_ORG_URL and OKTA_API_TOKEN');
+  if (!config.okta)
+    throw new Error('the worker needs OKTA_ORG_URL and OKTA_API_TOKEN (or an OAuth service app)');
   if (!config.sink && !opts.sink) throw new Error('the worker needs a sink (OCSF_SINK)');
   installRuntime('INFO', config.metricsAddress);
   const okta = config.okta;

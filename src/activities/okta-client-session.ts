@@ -1,9 +1,11 @@
 /**
- * Sessions over the worker's one Okta client: one client and one rate limiter per process (so
- * throttling holds across every concurrent activity), and per-session counters so each activity
- * reports its own API calls and 429s.
+ * Sessions over the worker's one Okta client: one client, one rate limiter and one OAuth token
+ * source (when configured) per process (so throttling holds across every concurrent activity, and
+ * every activity shares one access token), and per-session counters so each activity reports its
+ * own API calls and 429s.
  */
 import type { OktaConfig } from '../config';
+import { authorizerFor } from '../okta/auth';
 import { OktaClient, newCallCounters, type CallOptions as ClientCallOptions } from '../okta/client';
 import type { OktaObserver } from '../okta/observer';
 import { RateLimiter } from '../okta/rate-limiter';
@@ -16,7 +18,7 @@ export function oktaSessionFactory(config: OktaConfig, observer?: OktaObserver):
   });
   const client = new OktaClient({
     orgUrl: config.orgUrl,
-    token: config.token,
+    authorizer: authorizerFor(config.orgUrl, config.credentials, config.requestTimeoutMs),
     limiter,
     timeoutMs: config.requestTimeoutMs,
     observer,

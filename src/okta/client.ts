@@ -2,8 +2,9 @@
  * The Okta Management API client of the connector: the five read endpoints it needs, each response
  * reduced to the shapes of `types.ts`.
  *
- * - Authenticates with `Authorization: SSWS <token>` and sends the token to the org origin only:
- *   paging links to any other origin are refused, redirects are never followed.
+ * - Authenticates with `Authorization: SSWS <token>` or an OAuth access token (`auth/`), and sends
+ *   it to the org origin only: paging links to any other origin are refused, redirects are never
+ *   followed.
  * - Pages by following the `Link` header's `rel="next"` URL (never building cursors).
  * - Throttles through a shared `RateLimiter` (one per process), and retries within a call:
  *   transient failures with exponential backoff and jitter, rate limits by waiting for Okta's reset
@@ -15,6 +16,7 @@
 
 import axios, { type AxiosInstance } from 'axios';
 
+import { ApiTokenAuthorizer, type RequestAuthorizer } from './auth/authorizer';
 import { bucketFor, type BucketId } from './buckets';
 import { sleep, systemClock, type Clock } from './clock';
 import {
@@ -80,8 +82,10 @@ export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = {
 export interface OktaClientOptions {
   /** The org URL, validated by `validateOrgUrl`. */
   orgUrl: string | URL;
-  /** The Okta API token, sent as `Authorization: SSWS <token>`. */
-  token: string;
+  /** The Okta API token, sent as `Authorization: SSWS <token>`; or give `authorizer`. */
+  token?: string;
+  /** Supplies each request's credentials (e.g. OAuth, src/okta/auth/); instead of `token`. */
+  authorizer?: RequestAuthorizer;
   /** The process-wide limiter; share one between all clients of a worker. Default: a private one. */
   limiter?: RateLimiter;
   /** Timeout of one HTTP request, connection to last byte. Default 30 000 ms. */
@@ -191,7 +195,7 @@ export class OktaClient {
   readonly retryPolicy: Readonly<RetryPolicy>;
   readonly timeoutMs: number;
   // An ES private field: kept out of JSON.stringify, util.inspect and error objects.
-  readonly #authorization: string;
+  readonly #auth: RequestAuthorizer;
   private readonly http: AxiosInstance;
   private readonly clock: Clock;
   private readonly random: () => number;
@@ -210,13 +214,10 @@ export class OktaClient {
 
   constructor(options: OktaClientOptions) {
     this.orgUrl = validateOrgUrl(String(options.orgUrl));
-    const token = options.token;
-    if (typeof token !== 'string' || token.trim() === '' || /[\s\p{Cc}]/u.test(token)) {
-      throw new Error(
-        'OktaClient option token must be a non-empty Okta API token without whitespace or control characters',
-      );
+    if ((options.token === undefined) === (options.authorizer === undefined)) {
+      throw new Error('OktaClient needs exactly one of the options token and authorizer');
     }
-    this.#authorization = `SSWS ${token}`;
+    this.#auth = options.authorizer ?? new ApiTokenAuthorizer(options.token as string);
     this.limiter = options.limiter ?? new RateLimiter();
     const timeoutMs = options.timeoutMs ?? 30_000;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
@@ -458,6 +459,7 @@ export class OktaClient {
     let transientFailures = 0;
     let rateLimitedRetries = 0;
     let concurrencyRetries = 0;
+    let authRetried = false;
 
     for (let loop = 0; loop < MAX_LOOP; loop++) {
       const askedAt = this.clock.now();
@@ -492,11 +494,21 @@ export class OktaClient {
         });
 
       const reason = waited.reason;
-      const sentAt = this.clock.now();
-      if (reason !== null) notify(this.observer, (o) => o.waited(bucket, reason, sentAt - askedAt));
+      const permittedAt = this.clock.now();
+      if (reason !== null)
+        notify(this.observer, (o) => o.waited(bucket, reason, permittedAt - askedAt));
 
+      let authHeaders: Record<string, string>;
+      try {
+        authHeaders = await this.#auth.authorize('GET', url, { signal: call.signal });
+      } catch (e) {
+        permit.release(null);
+        throw e;
+      }
       this.count(bucket, 'requests', call);
-      const outcome = await this.send(url, call.signal);
+      // Latency of Okta's answer alone: a token renewal above is not the endpoint's.
+      const sentAt = this.clock.now();
+      const outcome = await this.send(url, call.signal, authHeaders);
       const exchange = { endpoint, bucket, durationMs: this.clock.now() - sentAt };
       if (outcome.kind !== 'response') {
         permit.release(null);
@@ -580,8 +592,21 @@ export class OktaClient {
         transientFailures = await this.afterTransient(err, transientFailures, call);
         continue;
       }
+      if ((status === 401 || status === 400) && !authRetried) {
+        // A renewed token after "expired", or the DPoP nonce Okta asked for: one more try.
+        const refused = { status, headers: outcome.headers };
+        const sentAuthorization = authHeaders.Authorization ?? '';
+        if (await this.#auth.onRefused({ ...refused, sentAuthorization })) {
+          authRetried = true;
+          continue;
+        }
+      }
       if (status === 401 || status === 403) {
-        throw new OktaAuthError({ ...okta, challenge: authChallenge(outcome.headers) });
+        throw new OktaAuthError({
+          ...okta,
+          challenge: authChallenge(outcome.headers),
+          credential: this.#auth.credential,
+        });
       }
       if (status === 404) throw new OktaNotFoundError(okta);
       if (status === 400) {
@@ -680,7 +705,11 @@ export class OktaClient {
   }
 
   /** The HTTP exchange itself; never throws, never lets an axios error (which holds the token) out. */
-  private async send(url: URL, signal: AbortSignal | undefined): Promise<SendOutcome> {
+  private async send(
+    url: URL,
+    signal: AbortSignal | undefined,
+    authHeaders: Record<string, string>,
+  ): Promise<SendOutcome> {
     if (signal?.aborted) return { kind: 'aborted', reason: signal.reason };
     const controller = new AbortController();
     const cancelTimer = this.clock.setTimer(() => controller.abort(TIMEOUT), this.timeoutMs);
@@ -691,7 +720,7 @@ export class OktaClient {
         method: 'GET',
         url: url.toString(),
         headers: {
-          Authorization: this.#authorization,
+          ...authHeaders,
           Accept: 'application/json',
           'User-Agent': this.userAgent,
         },

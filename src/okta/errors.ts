@@ -16,7 +16,8 @@ export type OktaErrorKind =
   | 'bad_request'
   | 'unexpected_response'
   | 'unsafe_link'
-  | 'aborted';
+  | 'aborted'
+  | 'oauth';
 
 /** The read scopes the connector needs as a whole (an OAuth service app must be granted them). */
 export const REQUIRED_SCOPES: readonly string[] = [
@@ -183,7 +184,13 @@ export class OktaAuthError extends OktaApiError {
   /** Scopes the connector needs; the one Okta named first when it named one. */
   readonly requiredScopes: readonly string[];
 
-  constructor(ctx: OktaErrorContext & { challenge?: AuthChallenge | null }) {
+  constructor(
+    ctx: OktaErrorContext & {
+      challenge?: AuthChallenge | null;
+      /** What was sent: an SSWS API token (default) or an OAuth access token. */
+      credential?: 'api_token' | 'oauth';
+    },
+  ) {
     const challenge = ctx.challenge ?? null;
     const okta = describeOktaResponse(ctx);
     const said: string[] = [];
@@ -197,14 +204,31 @@ export class OktaAuthError extends OktaApiError {
       ? challenge.scope.split(/[\s,]+/).filter((s) => s.startsWith('okta.'))
       : [];
     const requiredScopes = [...new Set([...named, ...REQUIRED_SCOPES])];
-    const verdict =
-      ctx.status === 401
-        ? 'Okta rejected the API token'
-        : 'Okta refused access with this API token';
-    const hint =
-      ctx.status === 401
-        ? 'Check that the token is current (Okta revokes API tokens unused for 30 days) and was issued by this org.'
-        : 'The token lacks a permission this connector needs.';
+    let verdict: string;
+    let hint: string;
+    if (ctx.credential === 'oauth') {
+      const missing = challenge?.error === 'insufficient_scope' && named.length > 0;
+      verdict = missing
+        ? `The OAuth service app's access token lacks scope ${named.join(' ')}`
+        : ctx.status === 401
+          ? 'Okta rejected the OAuth access token'
+          : 'Okta refused access with this OAuth access token';
+      hint = missing
+        ? `Grant ${named.join(' ')} to the service app (Admin Console: Applications > the app > ` +
+          `Okta API Scopes) and include it in OKTA_OAUTH_SCOPES.`
+        : ctx.status === 401
+          ? 'Check that the service app is active and its token was issued by this org.'
+          : "The service app's admin role lacks a permission (assign e.g. Read-only Administrator).";
+    } else {
+      verdict =
+        ctx.status === 401
+          ? 'Okta rejected the API token'
+          : 'Okta refused access with this API token';
+      hint =
+        ctx.status === 401
+          ? 'Check that the token is current (Okta revokes API tokens unused for 30 days) and was issued by this org.'
+          : 'The token lacks a permission this connector needs.';
+    }
     super(
       `${verdict} on ${ctx.endpoint.split(' ')[0]} ${ctx.path} (${said.join('; ')}). ${hint} ` +
         `The connector needs read access to users, groups and roles: OAuth scopes ` +

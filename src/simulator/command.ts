@@ -7,6 +7,8 @@ import { Command, InvalidArgumentError } from 'commander';
 
 import { processOutput, waitForShutdownSignal } from '../cli/process-io';
 import { BUCKET_IDS, type BucketId } from '../okta/buckets';
+import { DEFAULT_GRANTED_SCOPES } from './oauth/authorization-server';
+import { ensureClientKey, publicJwkFromFile } from './oauth/client-keys';
 import { DEFAULT_RATE_LIMITS, LIMITS, type SimulatorOptions } from './options';
 import { OktaSimulator } from './server';
 
@@ -48,6 +50,12 @@ interface SimulateFlags {
   faultRate: number;
   heavyUserGroups?: number;
   token: string;
+  oauthClientId: string;
+  oauthKeyOut?: string;
+  oauthPublicKey?: string;
+  oauthScopes: string;
+  oauthDpop: boolean;
+  oauthTokenLifetime: number;
 }
 
 function intParser(min: number, max: number): (raw: string) => number {
@@ -179,6 +187,27 @@ export function simulateCommand(overrides: Partial<SimulateIo> = {}): Command {
       tokenParser,
       'sim-token',
     )
+    .option(
+      '--oauth-key-out <file>',
+      'OAuth: register a service app whose private key is in <file> (generated, RSA JWK, if absent)',
+    )
+    .option(
+      '--oauth-public-key <file>',
+      'OAuth: register a service app with this public key (PEM or JWK), as uploaded to Okta',
+    )
+    .option('--oauth-client-id <id>', 'OAuth: client id of the registered app', 'sim-service-app')
+    .option(
+      '--oauth-scopes <scopes>',
+      'OAuth: scopes granted to the app (space-separated)',
+      DEFAULT_GRANTED_SCOPES.join(' '),
+    )
+    .option('--oauth-dpop', 'OAuth: the app requires DPoP-bound tokens', false)
+    .option(
+      '--oauth-token-lifetime <s>',
+      'OAuth: access token lifetime in seconds',
+      intParser(1, 86_400),
+      3600,
+    )
     .addHelpText(
       'after',
       [
@@ -194,6 +223,8 @@ export function simulateCommand(overrides: Partial<SimulateIo> = {}): Command {
         '  POST /__sim/rate-limits       {"users-list": 100}',
         '  POST /__sim/concurrency-limit {"limit": 15}',
         '  POST /__sim/token             {"token": "new-token"}',
+        '  POST /__sim/oauth/clients     {"clientId": "app", "keys": [<public JWK>], "scopes": [...], "dpop": true}',
+        '  POST /__sim/oauth/token-lifetime {"seconds": 5}     GET /__sim/oauth/stats',
         '',
         'Example:',
         '  okta-ocsf simulate --users 50000 --groups 500 --rate-limit-bucket users-list=100',
@@ -234,7 +265,38 @@ export function simulateCommand(overrides: Partial<SimulateIo> = {}): Command {
             : {},
       };
       let sim: OktaSimulator;
+      const keyFile = flags.oauthKeyOut ?? null;
+      let oauthLines: (url: string) => string[];
       try {
+        if (keyFile !== null || flags.oauthPublicKey !== undefined) {
+          const publicJwk =
+            keyFile !== null
+              ? (await ensureClientKey(keyFile)).publicJwk
+              : publicJwkFromFile(flags.oauthPublicKey!);
+          options.oauth = {
+            tokenLifetimeSeconds: flags.oauthTokenLifetime,
+            clients: [
+              {
+                clientId: flags.oauthClientId,
+                keys: [publicJwk],
+                scopes: flags.oauthScopes.split(/[\s,]+/).filter((x) => x !== ''),
+                dpop: flags.oauthDpop,
+              },
+            ],
+          };
+          oauthLines = (url) => [
+            `  OAuth:    service app ${flags.oauthClientId}, key ${publicJwk.kid ?? '(no kid)'}, ` +
+              `${flags.oauthDpop ? 'DPoP required' : 'DPoP not required'}, tokens for ${flags.oauthTokenLifetime} s`,
+            `            scopes granted: ${flags.oauthScopes}`,
+            keyFile !== null
+              ? `  Try:      OKTA_ORG_URL=${url} OKTA_OAUTH_CLIENT_ID=${flags.oauthClientId} OKTA_OAUTH_PRIVATE_KEY_FILE=${keyFile} okta-ocsf sync`
+              : `  Try:      OKTA_ORG_URL=${url} OKTA_OAUTH_CLIENT_ID=${flags.oauthClientId} OKTA_OAUTH_PRIVATE_KEY_FILE=<your private key> okta-ocsf sync`,
+          ];
+        } else {
+          oauthLines = () => [
+            '  OAuth:    no service app; --oauth-key-out ./sim-oauth-key.json generates a key and registers it',
+          ];
+        }
         sim = await OktaSimulator.start(options);
       } catch (err) {
         io.stderr(`okta-ocsf simulate: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -249,6 +311,7 @@ export function simulateCommand(overrides: Partial<SimulateIo> = {}): Command {
           `  Org URL:  ${sim.url}`,
           `  Token:    ${flags.token}   (send "Authorization: SSWS ${flags.token}")`,
           `  Try:      OKTA_ORG_URL=${sim.url} OKTA_API_TOKEN=${flags.token} okta-ocsf sync`,
+          ...oauthLines(sim.url),
           `  Limits:   ${limits} per ${info.rateLimitWindowMs} ms; ${info.concurrencyLimit || 'no'} concurrent`,
           `  Admin:    ${sim.url}/__sim/stats`,
           'Press Ctrl+C to stop.',

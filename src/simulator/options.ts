@@ -4,6 +4,7 @@
 
 import { BUCKET_IDS, type BucketId } from '../okta/buckets';
 import { type FaultOptions, validateFaults } from './faults';
+import type { OAuthSimOptions } from './oauth/authorization-server';
 
 export interface SimulatorOptions {
   /** 0 (default) picks a free port. */
@@ -31,6 +32,8 @@ export interface SimulatorOptions {
   heavyUserGroups?: number;
   /** Epoch ms; drives timestamps, rate windows and the Date header. Default Date.now. */
   clock?: () => number;
+  /** OAuth service apps and token lifetime (src/simulator/oauth/); SSWS tokens work regardless. */
+  oauth?: OAuthSimOptions;
 }
 
 export interface ResolvedOptions {
@@ -47,6 +50,7 @@ export interface ResolvedOptions {
   faults: FaultOptions;
   heavyUserGroups: number;
   clock: () => number;
+  oauth: OAuthSimOptions;
 }
 
 /**
@@ -149,5 +153,6 @@ export function resolveOptions(opts: SimulatorOptions = {}): ResolvedOptions {
       groups,
     ),
     clock,
+    oauth: opts.oauth ?? {},
   };
 }

@@ -4,8 +4,9 @@
  * `/__sim/` for the processes (worker, demo, benchmark) that drive a simulator they did not start.
  *
  * Order of checks for an API request, each answering as Okta would: concurrency limit (429,
- * `X-Rate-Limit-Limit: 0`) → the bucket's window (429 E0000047) → token (401 E0000011) →
- * injected fault → latency → the endpoint. Rate-limit headers and `Date` (by the simulator clock)
+ * `X-Rate-Limit-Limit: 0`) → the bucket's window (429 E0000047) → credentials: an SSWS token, or
+ * an OAuth access token with the endpoint's scope (401 E0000011, 403 insufficient_scope; see
+ * oauth/) → injected fault → latency → the endpoint. Rate-limit headers and `Date` (by the simulator clock)
  * are on every API response.
  */
 
@@ -17,6 +18,11 @@ import { bucketFor, type BucketId } from '../okta/buckets';
 import { CursorCodec } from './cursor';
 import { type FaultOptions, FaultInjector, validateFaults } from './faults';
 import { FilterError, type FilterNode, parseFilter } from './filter';
+import {
+  SimAuthorizationServer,
+  type OAuthClientRegistration,
+  type OAuthStats,
+} from './oauth/authorization-server';
 import type { OktaErrorJson } from './okta-json';
 import {
   LIMITS,
@@ -84,6 +90,8 @@ export class OktaSimulator {
   /** Base URL of the org, e.g. http://127.0.0.1:41234 (what a client uses as its Okta domain). */
   readonly url: string;
   readonly tenant: SimulatedTenant;
+  /** OAuth service apps: the token endpoint and the checks of Bearer/DPoP tokens. */
+  readonly oauth: SimAuthorizationServer;
 
   private readonly opts: ResolvedOptions;
   private token: string;
@@ -107,6 +115,7 @@ export class OktaSimulator {
     this.tenant = tenant;
     this.opts = opts;
     this.token = opts.token;
+    this.oauth = new SimAuthorizationServer(opts.clock, opts.oauth);
     this.windows = new RateWindows(opts.rateLimits, opts.rateLimitWindowMs, opts.clock);
     this.gate = new ConcurrencyGate(opts.concurrencyLimit);
     this.faults = new FaultInjector(opts.seed, opts.faults);
@@ -161,6 +170,7 @@ export class OktaSimulator {
 
   resetStats(): void {
     this.counters.reset();
+    this.oauth.resetStats();
     this.windows.resetPeaks();
     this.gate.resetMax();
   }
@@ -230,8 +240,12 @@ export class OktaSimulator {
       await this.handleAdmin(req, res, url);
       return;
     }
-    req.resume();
     const method = (req.method ?? 'GET').toUpperCase();
+    if (url.pathname === '/oauth2/v1/token') {
+      await this.handleToken(req, res, method);
+      return;
+    }
+    req.resume();
     const bucket = bucketFor(method, url.pathname);
     const endpoint = endpointTemplate(method, url.pathname);
     const record = (status: string): void => this.counters.record(bucket, endpoint, status);
@@ -270,9 +284,15 @@ export class OktaSimulator {
         record('429');
         return;
       }
-      if (!this.authorized(req.headers.authorization)) {
-        this.sendJson(res, 401, this.errorBody('E0000011', 'Invalid token provided'), rateHeaders);
-        record('401');
+      const refusal = await this.checkCredentials(req, method, url);
+      if (refusal !== null) {
+        const { status, headers, oktaError } = refusal;
+        const body =
+          oktaError === null
+            ? Buffer.alloc(0)
+            : Buffer.from(JSON.stringify(this.errorBody(oktaError.code, oktaError.summary)));
+        this.send(res, status, body, { ...rateHeaders, ...headers });
+        record(String(status));
         return;
       }
       const fault = this.faults.draw(url.pathname);
@@ -310,6 +330,72 @@ export class OktaSimulator {
     } finally {
       this.gate.leave();
     }
+  }
+
+  /** SSWS API token, or an OAuth access token (Bearer or DPoP-bound) with the endpoint's scope. */
+  private async checkCredentials(
+    req: http.IncomingMessage,
+    method: string,
+    url: URL,
+  ): Promise<{
+    status: number;
+    headers: Record<string, string>;
+    oktaError: { code: string; summary: string } | null;
+  } | null> {
+    const header = req.headers.authorization;
+    if (header !== undefined && /^(Bearer|DPoP) /.test(header)) {
+      const proof = req.headers.dpop;
+      const htu = `${this.linkBase(req)}${url.pathname}`;
+      return this.oauth.checkResource(
+        header,
+        typeof proof === 'string' ? proof : undefined,
+        method,
+        htu,
+        url.pathname,
+      );
+    }
+    if (this.authorized(header)) return null;
+    return {
+      status: 401,
+      headers: {},
+      oktaError: { code: 'E0000011', summary: 'Invalid token provided' },
+    };
+  }
+
+  /** `POST /oauth2/v1/token` (form-encoded), answered by the authorization server. */
+  private async handleToken(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    method: string,
+  ): Promise<void> {
+    if (method !== 'POST') {
+      req.resume();
+      this.sendJson(res, 405, { error: 'invalid_request', error_description: 'POST only' });
+      return;
+    }
+    let form: URLSearchParams;
+    try {
+      form = new URLSearchParams(await readText(req));
+    } catch {
+      this.sendJson(res, 413, { error: 'invalid_request', error_description: 'body too large' });
+      return;
+    }
+    const proof = req.headers.dpop;
+    const reply = await this.oauth.token(
+      form,
+      typeof proof === 'string' ? proof : undefined,
+      `${this.linkBase(req)}/oauth2/v1/token`,
+    );
+    this.send(res, reply.status, Buffer.from(JSON.stringify(reply.body)), reply.headers);
+  }
+
+  /** Registers (or replaces) an OAuth service app. */
+  registerOAuthClient(reg: OAuthClientRegistration): void {
+    this.oauth.register(reg);
+  }
+
+  oauthStats(): OAuthStats {
+    return this.oauth.stats();
   }
 
   private authorized(header: string | undefined): boolean {
@@ -546,6 +632,21 @@ export class OktaSimulator {
         return reply(200, this.tenant.enriched(id));
       }
       switch (path) {
+        case '/__sim/oauth/clients':
+          expect('POST');
+          this.registerOAuthClient(
+            asObject(await readJson(req), 'client') as unknown as OAuthClientRegistration,
+          );
+          return reply(200, { ok: true });
+        case '/__sim/oauth/token-lifetime': {
+          expect('POST');
+          const body = asObject(await readJson(req), 'token-lifetime body');
+          this.oauth.setTokenLifetime(body.seconds as number);
+          return reply(200, { tokenLifetimeSeconds: this.oauth.tokenLifetimeSeconds });
+        }
+        case '/__sim/oauth/stats':
+          expect('GET');
+          return reply(200, this.oauth.stats());
         case '/__sim/stats':
           expect('GET');
           return reply(200, this.stats());
@@ -640,6 +741,18 @@ function asObject(value: unknown, what: string): Record<string, unknown> {
     throw new AdminError(400, `${what} must be a JSON object`);
   }
   return value as Record<string, unknown>;
+}
+
+async function readText(req: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > ADMIN_BODY_LIMIT) throw new AdminError(413, 'request body too large');
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 async function readJson(req: http.IncomingMessage): Promise<unknown> {

@@ -54,6 +54,7 @@ const DEFAULT_PAGE_CONCURRENCY = 2;
 /** Errors that retrying cannot fix: the sync stops and says why. */
 const NON_RETRYABLE = [
   'OktaAuthError',
+  'OktaOAuthError',
   'OktaBadRequestError',
   'OktaUnsafeLinkError',
   'OktaUnexpectedResponseError',

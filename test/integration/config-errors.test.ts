@@ -295,3 +295,65 @@ describe('bad configuration exits 2 with one line per problem, naming it', () =>
     expect(r.stderr).not.toContain(TOKEN);
   });
 });
+
+describe('Okta credentials: exactly one of an API token or an OAuth service app (issue 14)', () => {
+  const run = async (env: Record<string, string | undefined>): Promise<string[]> => {
+    const e: NodeJS.ProcessEnv = { ...base };
+    for (const [k, v] of Object.entries(env)) {
+      if (v === undefined) delete e[k];
+      else e[k] = v;
+    }
+    const before = connections;
+    const r = await cli(['worker'], e);
+    expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 2, stdout: '' });
+    expect(connections).toBe(before);
+    for (const s of SECRETS) expect(r.stderr).not.toContain(s);
+    return r.stderr.split('\n').filter((l) => l.trim() !== '');
+  };
+
+  test('both, neither, half an OAuth app, a public key, a bad DPoP mode', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const priv = path.join(dir, 'oauth-key.pem');
+    const pub = path.join(dir, 'oauth-pub.pem');
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    await fs.writeFile(priv, pem);
+    await fs.writeFile(pub, publicKey.export({ type: 'spki', format: 'pem' }));
+    const body = pem.split('\n')[1]!;
+
+    const both = await run({ OKTA_OAUTH_CLIENT_ID: '0oa1', OKTA_OAUTH_PRIVATE_KEY_FILE: priv });
+    expect(both).toHaveLength(1);
+    expect(both[0]).toMatch(
+      /^okta-ocsf: OKTA_API_TOKEN and OKTA_OAUTH_CLIENT_ID\/OKTA_OAUTH_PRIVATE_KEY_FILE are both set/,
+    );
+
+    const neither = await run({ OKTA_API_TOKEN: undefined });
+    expect(neither).toHaveLength(1);
+    expect(neither[0]).toMatch(
+      /^okta-ocsf: OKTA_API_TOKEN or OKTA_OAUTH_CLIENT_ID and OKTA_OAUTH_PRIVATE_KEY_FILE: required/,
+    );
+
+    const half = await run({ OKTA_API_TOKEN: undefined, OKTA_OAUTH_CLIENT_ID: '0oa1' });
+    expect(half.map(subject)).toEqual(['OKTA_OAUTH_PRIVATE_KEY_FILE']);
+
+    const several = await run({
+      OKTA_API_TOKEN: undefined,
+      OKTA_OAUTH_CLIENT_ID: '0oa1',
+      OKTA_OAUTH_PRIVATE_KEY_FILE: pub,
+      OKTA_OAUTH_DPOP: 'sometimes',
+    });
+    expect(several.map(subject).sort()).toEqual(['OKTA_OAUTH_DPOP', 'OKTA_OAUTH_PRIVATE_KEY_FILE']);
+    expect(several.join('\n')).toContain('public key');
+
+    const missing = await run({
+      OKTA_API_TOKEN: undefined,
+      OKTA_OAUTH_CLIENT_ID: '0oa1',
+      OKTA_OAUTH_PRIVATE_KEY_FILE: path.join(dir, 'nope.pem'),
+    });
+    expect(missing.map(subject)).toEqual(['OKTA_OAUTH_PRIVATE_KEY_FILE']);
+    expect(missing[0]).toContain('ENOENT');
+    // A key file's content is never echoed, whatever goes wrong.
+    for (const l of [...both, ...neither, ...half, ...several, ...missing])
+      expect(l).not.toContain(body);
+  });
+});
