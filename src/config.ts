@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { parseKeyring, type Keyring } from './codec/keyring';
 import { validateOrgUrl } from './okta/org-url';
 import { parseSinkConfig, type SinkConfig } from './sinks/sink-config';
+import { SYSTEM_LOG_MODES, type SystemLogMode } from './sync/system-log-phase';
 
 export interface OktaConfig {
   /** Origin only, e.g. `https://acme.okta.com`. */
@@ -34,6 +35,10 @@ export interface AppConfig {
   pagesPerRun: number;
   pageConcurrency: number;
   maxConcurrentActivities: number;
+  /** OKTA_OCSF_SYSTEM_LOG: whether incremental syncs read Okta's System Log. */
+  systemLog: SystemLogMode;
+  /** OKTA_OCSF_SYSTEM_LOG_MARGIN_SECONDS, in ms: the log is read from the watermark less this. */
+  systemLogMarginMs: number;
 }
 
 export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; errors: string[] };
@@ -146,6 +151,19 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds): ConfigRe
     what: 'an integer from 1 to 1000 (activities one worker runs at once)',
   });
 
+  const systemLog = str('OKTA_OCSF_SYSTEM_LOG', 'auto').toLowerCase();
+  if (!(SYSTEM_LOG_MODES as readonly string[]).includes(systemLog)) {
+    errors.push(
+      `OKTA_OCSF_SYSTEM_LOG: expected auto, required or off (whether incremental syncs read Okta's System Log), got "${env.OKTA_OCSF_SYSTEM_LOG}"`,
+    );
+  }
+  const systemLogMarginSeconds = num(env, 'OKTA_OCSF_SYSTEM_LOG_MARGIN_SECONDS', 300, errors, {
+    min: 0,
+    max: 86_400,
+    integer: true,
+    what: 'an integer number of seconds from 0 to 86400 (how far before the watermark the System Log is read)',
+  });
+
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
@@ -159,6 +177,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds): ConfigRe
       pagesPerRun,
       pageConcurrency,
       maxConcurrentActivities,
+      systemLog: systemLog as SystemLogMode,
+      systemLogMarginMs: systemLogMarginSeconds * 1000,
     },
   };
 }
