@@ -41,6 +41,7 @@ import {
 } from '../sync/types';
 import {
   collectSystemLog,
+  logUntil,
   nextChangedUsersPage,
   startSystemLogPhase,
   systemLogPending,
@@ -251,8 +252,9 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
         listed = await okta.listUsersPage({ ...ref, nextUrl: state.nextUrl, filter: state.filter });
         addCounters(listed);
         if (state.pagesListed === 0 && !logPhase.collected) {
-          // The first page's Date is this sync's start by Okta's clock: the log's `until`.
-          const until = listed.serverDate ?? new Date().toISOString();
+          // The log's `until` is this sync's start by Okta's clock: the first page's Date, which
+          // Okta truncates to the second, plus that second (an event read twice is harmless).
+          const until = logUntil(listed.serverDate);
           if (await collectSystemLog(okta, input, state, logPhase, until, addCounters)) {
             continue; // turned full: list again from the first page, without filter
           }

@@ -135,6 +135,16 @@ export async function collectSystemLog(
   }
 }
 
+/**
+ * `until` from the first listed page's `Date` (Okta's clock, whole seconds): the end of that
+ * second, so nothing that happened before the listing started is left for neither this sync nor
+ * the next. Without a Date, the workflow's clock.
+ */
+export function logUntil(serverDate: string | null): string {
+  const at = serverDate === null ? NaN : Date.parse(serverDate);
+  return new Date((Number.isFinite(at) ? at : Date.now()) + 1000).toISOString();
+}
+
 /** Whether the by-id phase may still have pages (so a paused run must continue as new). */
 export function systemLogPending(phase: SystemLogPhaseState): boolean {
   if (phase.report.status !== 'read') return false;
