@@ -66,6 +66,7 @@ const NON_RETRYABLE = [
   'OrgMismatchError',
   'OcsfValidationError',
   'SinkRejectedError',
+  'SystemLogUnavailableError',
 ];
 
 /**

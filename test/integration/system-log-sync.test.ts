@@ -214,6 +214,41 @@ describe('incremental sync with the System Log', () => {
     }
   });
 
+  test('a watermark older than the log’s 90-day retention: the incremental runs full and says so', async () => {
+    // A tenant whose clock (Date headers, hence watermarks) is 100 days behind for the full sync.
+    let offset = -100 * 86_400_000;
+    const old = await OktaSimulator.start({
+      users: 150,
+      groups: 10,
+      seed: 5,
+      token: TOKEN,
+      rateLimits: GENEROUS_LIMITS,
+      clock: () => Date.now() + offset,
+    });
+    const t = await testEnv(old.url, TOKEN);
+    const w = await inProcessWorker(t.config);
+    const { client, close } = await temporalClient();
+    try {
+      const full = await run(client, t.config, 'full');
+      expect(full.status).toBe('completed');
+      expect(Date.now() - Date.parse(full.watermark!)).toBeGreaterThan(99 * 86_400_000);
+      offset = 0;
+      const inc = await run(client, t.config, 'incremental');
+      expect(inc).toMatchObject({
+        status: 'completed',
+        mode: 'incremental',
+        effectiveMode: 'full',
+      });
+      expect(inc.systemLog).toMatch(/older than the System Log's retention.*ran full/);
+      expect(inc.events).toBe(old.tenant.listUsers().length);
+      expect(old.stats().byEndpoint['GET /api/v1/logs']).toBeUndefined();
+    } finally {
+      await close();
+      await w.stop();
+      await old.close();
+    }
+  });
+
   test('a refused System Log: auto completes on lastUpdated and says why; required fails with the reason', async () => {
     const t = await testEnv(sim.url, TOKEN);
     const w = await inProcessWorker(t.config);
