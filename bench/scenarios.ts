@@ -76,6 +76,7 @@ const UNBOUND: Record<BucketId, number> = {
   'user-by-id': 1_000_000,
   groups: 1_000_000,
   'group-by-id': 1_000_000,
+  'system-log': 1_000_000,
   'api-v1': 1_000_000,
   other: 1_000_000,
 };

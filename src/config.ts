@@ -9,6 +9,7 @@ import { parseMetricsAddress } from './metrics/metrics-address';
 import { parseOktaCredentials, type OktaCredentials } from './okta/auth/credentials';
 import { validateOrgUrl } from './okta/org-url';
 import { parseSinkConfig, type SinkConfig } from './sinks/sink-config';
+import { SYSTEM_LOG_MODES, type SystemLogMode } from './sync/system-log-phase';
 
 export interface OktaConfig {
   /** Origin only, e.g. `https://acme.okta.com`. */
@@ -39,6 +40,10 @@ export interface AppConfig {
   maxConcurrentActivities: number;
   /** OKTA_OCSF_METRICS_ADDRESS: where the worker serves Prometheus `/metrics`; null: off. */
   metricsAddress: string | null;
+  /** OKTA_OCSF_SYSTEM_LOG: whether incremental syncs read Okta's System Log. */
+  systemLog: SystemLogMode;
+  /** OKTA_OCSF_SYSTEM_LOG_MARGIN_SECONDS, in ms: the log is read from the watermark less this. */
+  systemLogMarginMs: number;
 }
 
 export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; errors: string[] };
@@ -154,6 +159,18 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds): ConfigRe
     if (parsed.ok) metricsAddress = parsed.address;
     else errors.push(parsed.error);
   }
+  const systemLog = str('OKTA_OCSF_SYSTEM_LOG', 'auto').toLowerCase();
+  if (!(SYSTEM_LOG_MODES as readonly string[]).includes(systemLog)) {
+    errors.push(
+      `OKTA_OCSF_SYSTEM_LOG: expected auto, required or off (whether incremental syncs read Okta's System Log), got "${env.OKTA_OCSF_SYSTEM_LOG}"`,
+    );
+  }
+  const systemLogMarginSeconds = num(env, 'OKTA_OCSF_SYSTEM_LOG_MARGIN_SECONDS', 300, errors, {
+    min: 0,
+    max: 86_400,
+    integer: true,
+    what: 'an integer number of seconds from 0 to 86400 (how far before the watermark the System Log is read)',
+  });
 
   if (errors.length > 0) return { ok: false, errors };
   return {
@@ -169,6 +186,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds): ConfigRe
       pageConcurrency,
       maxConcurrentActivities,
       metricsAddress,
+      systemLog: systemLog as SystemLogMode,
+      systemLogMarginMs: systemLogMarginSeconds * 1000,
     },
   };
 }

@@ -34,6 +34,7 @@ import type {
   ListUsersPageInput,
   ListUsersPageResult,
 } from '../sync/types';
+import { changedUsersActivities } from './changed-users';
 import { enrichPage, resultOf, USERS, type StagedEnrichment } from './enrich-page';
 import { isNotFound, isTransient, toApplicationFailure } from './failures';
 import type { CallOptions, OktaSession } from './okta-session';
@@ -91,6 +92,9 @@ export function createActivities(deps: ActivityDeps) {
 
   // Every activity heartbeats while it runs: what lets Temporal retry it soon after a crash.
   return withLivenessHeartbeat({
+    // The System Log phase of incremental syncs (issue 12).
+    ...changedUsersActivities({ staging: deps.staging, oktaSession: deps.oktaSession, checkOrg }),
+
     /** Refuses a second concurrent sync of the same org and mode; finds the watermark. */
     async beginSync(input: BeginSyncInput): Promise<BeginSyncResult> {
       checkOrg(input.orgUrl);

@@ -40,6 +40,9 @@ export function sessionOver(client: OktaClient): OktaSession {
     listGroupRoles: (id, call) => client.listGroupRoles(id, opts(call)),
     listUserFactors: (id, call) => client.listUserFactors(id, opts(call)),
     listUserRoles: (id, call) => client.listUserRoles(id, opts(call)),
+    getUser: (id, call) => client.getUser(id, opts(call)),
+    listGroupMembers: (id, call) => client.listGroupMembers(id, opts(call)),
+    listSystemLogPage: (p, call) => client.listSystemLogPage(p, opts(call)),
     counters: () => ({ apiCalls: counters.requests, rateLimited: counters.rateLimited }),
   };
 }

@@ -5,6 +5,7 @@
  * A session is made per activity execution: it counts that execution's requests and 429s, while
  * the rate limiter underneath is shared by every activity of the process.
  */
+import type { LogPage, SystemLogPageParams } from '../okta/client';
 import type { OktaFactor, OktaGroup, OktaRole, OktaUser } from '../okta/types';
 
 export interface CallOptions {
@@ -28,6 +29,10 @@ export interface OktaSession {
   listGroupRoles(groupId: string, call?: CallOptions): Promise<OktaRole[]>;
   listUserFactors(userId: string, call?: CallOptions): Promise<OktaFactor[]>;
   listUserRoles(userId: string, call?: CallOptions): Promise<OktaRole[]>;
+  /** One user by id; a deleted one throws `OktaNotFoundError`. */
+  getUser(userId: string, call?: CallOptions): Promise<OktaUser>;
+  listGroupMembers(groupId: string, call?: CallOptions): Promise<OktaUser[]>;
+  listSystemLogPage(params: SystemLogPageParams, call?: CallOptions): Promise<LogPage>;
   /** Requests this session sent (retries included) and how many Okta answered with 429. */
   counters(): { apiCalls: number; rateLimited: number };
 }

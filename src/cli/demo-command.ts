@@ -4,8 +4,10 @@
  * few users. Needs a Temporal server (`make demo` starts the dev server first).
  */
 import { Command } from 'commander';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { requireConfig } from '../config';
+import type { UserInventoryInfo } from '../ocsf/types';
 import { OktaSimulator } from '../simulator';
 import { createSyncWorker, installRuntime } from '../worker';
 import { connectClient } from './connect';
@@ -72,6 +74,7 @@ async function runDemo(opts: DemoOptions): Promise<number> {
   const running = worker.run();
   let exit = 0;
   try {
+    let promoted: string | null = null;
     for (const [mode, before] of [
       ['full', null],
       ['incremental', () => sim.tenant.mutate({ update: 25, create: 10, deprovision: 5 })],
@@ -82,6 +85,13 @@ async function runDemo(opts: DemoOptions): Promise<number> {
           `demo: the tenant changes: ${changed.updated.length} users updated, ` +
             `${changed.created.length} created, ${changed.deprovisioned.length} deprovisioned`,
         );
+        promoted = grantSuperAdmin(sim);
+        if (promoted) {
+          say(
+            `demo: and user ${promoted} is made SUPER_ADMIN — a change Okta does not show in ` +
+              "the user's lastUpdated, only in its System Log",
+          );
+        }
       }
       say(`demo: ${mode} sync…`);
       const started = await startSync(client, config, mode);
@@ -93,6 +103,16 @@ async function runDemo(opts: DemoOptions): Promise<number> {
       if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
       else printSummary(summary);
       if (summary.status !== 'completed') exit = 1;
+      if (mode === 'incremental' && promoted && summary.syncId && summary.location) {
+        const event = await findEvent(summary.location, promoted);
+        say(
+          event
+            ? `demo: the incremental sync caught the admin grant: ${promoted} is now ` +
+                `${event.user.type}, read again because the System Log named it`
+            : `demo: the incremental sync did NOT emit ${promoted}; see "system log" above`,
+        );
+        if (!event) exit = 1;
+      }
     }
   } finally {
     worker.shutdown();
@@ -106,4 +126,30 @@ async function runDemo(opts: DemoOptions): Promise<number> {
     `demo: look at the workflows in the Temporal UI: ${opts.ui}/namespaces/${config.temporal.namespace}/workflows`,
   );
   return exit;
+}
+
+/** An active non-admin user gets a direct SUPER_ADMIN role; its id, or null if none fits. */
+function grantSuperAdmin(sim: OktaSimulator): string | null {
+  const candidate = sim.tenant
+    .listUsers()
+    .find(
+      (u) =>
+        u.status === 'ACTIVE' &&
+        !sim.tenant.userRoles(u.id).some((r) => r.status === 'ACTIVE' && /admin/i.test(r.type)),
+    );
+  if (!candidate) return null;
+  sim.tenant.change({ op: 'grantRole', userId: candidate.id, roleType: 'SUPER_ADMIN' });
+  return candidate.id;
+}
+
+/** The event of `userId` among the NDJSON files the file sink wrote for one sync. */
+async function findEvent(dir: string, userId: string): Promise<UserInventoryInfo | null> {
+  for (const name of (await fs.readdir(dir)).filter((n) => n.endsWith('.ndjson')).sort()) {
+    for (const line of (await fs.readFile(path.join(dir, name), 'utf8')).split('\n')) {
+      if (line.trim() === '') continue;
+      const e = JSON.parse(line) as UserInventoryInfo;
+      if (e.user.uid === userId) return e;
+    }
+  }
+  return null;
 }

@@ -10,6 +10,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import type { AppConfig } from '../config';
 import { SYNC_WORKFLOW_TYPE, syncWorkflowId } from '../sync/naming';
+import type { SourceCounts } from '../sync/system-log-phase';
 import type { SyncInput, SyncMode, SyncProgress, SyncResult } from '../sync/types';
 import { formatDuration } from './durations';
 
@@ -28,6 +29,8 @@ export function syncInput(config: AppConfig, mode: SyncMode): SyncInput {
     mode,
     pagesPerRun: config.pagesPerRun,
     pageConcurrency: config.pageConcurrency,
+    systemLog: config.systemLog,
+    systemLogMarginMs: config.systemLogMarginMs,
   };
 }
 
@@ -77,6 +80,12 @@ export interface SyncSummary {
   finishedAt: string | null;
   watermark: string | null;
   location: string | null;
+  /** Incremental syncs: what the System Log contributed (`read`, `off`, `unavailable: …`, …). */
+  systemLog: string | null;
+  /** Where the users came from (incremental syncs with the System Log); null otherwise. */
+  sources: SourceCounts | null;
+  /** Users the System Log named that Okta no longer knows (404): deleted since, no event. */
+  deleted: number;
   error: string | null;
 }
 
@@ -108,6 +117,9 @@ export function summaryOf(
     finishedAt: extra.finishedAt ?? null,
     watermark: extra.watermark ?? null,
     location: extra.location ?? null,
+    systemLog: p?.systemLog?.status ?? null,
+    sources: p?.effectiveMode === 'incremental' ? (p.systemLog?.sources ?? null) : null,
+    deleted: p?.systemLog?.sources.deleted ?? 0,
     error: extra.error ?? p?.lastError ?? null,
   };
 }
@@ -194,6 +206,14 @@ export function printSummary(s: SyncSummary, out: NodeJS.WritableStream = proces
     `runs:         ${s.runs} (continue-as-new chain), ${s.pages} pages`,
     `duration:     ${formatDuration(s.durationMs)}`,
   ];
+  if (s.systemLog) lines.push(`system log:   ${s.systemLog}`);
+  if (s.sources) {
+    const c = s.sources;
+    lines.push(
+      `sources:      ${c.lastUpdated} by lastUpdated, ${c.systemLog} named by the System Log ` +
+        `(${c.both} of them also by lastUpdated, ${c.readById} read by id, ${c.deleted} deleted)`,
+    );
+  }
   if (s.location) lines.push(`events at:    ${s.location}`);
   if (s.watermark)
     lines.push(`watermark:    ${s.watermark} (next incremental asks for later changes)`);

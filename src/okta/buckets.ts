@@ -10,17 +10,21 @@
  * - `/api/v1/groups` and everything below it except `/api/v1/groups/{id}` exactly share one —
  *   so `/api/v1/groups/{id}/roles` is counted there;
  * - `/api/v1/groups/{id}` (exactly) has its own;
+ * - `/api/v1/logs` (the System Log) has its own, and a small one (Okta publishes 50–120 a minute):
+ *   throttled apart, so reading the log never waits on, nor starves, the rest of the budget;
  * - everything else under `/api/v1` — including `/api/v1/users/{id}/groups`, `/factors` and
  *   `/roles` — falls into Okta's "most other API actions" bucket.
  */
 
-export type BucketId = 'users-list' | 'user-by-id' | 'groups' | 'group-by-id' | 'api-v1' | 'other';
+export type BucketId =
+  'users-list' | 'user-by-id' | 'groups' | 'group-by-id' | 'system-log' | 'api-v1' | 'other';
 
 export const BUCKET_IDS: readonly BucketId[] = [
   'users-list',
   'user-by-id',
   'groups',
   'group-by-id',
+  'system-log',
   'api-v1',
   'other',
 ];
@@ -33,6 +37,7 @@ export function bucketFor(method: string, pathname: string): BucketId {
   if (/^\/api\/v1\/users\/[^/]+$/.test(path)) return 'user-by-id';
   if (/^\/api\/v1\/groups\/[^/]+$/.test(path)) return 'group-by-id';
   if (path === '/api/v1/groups' || path.startsWith('/api/v1/groups/')) return 'groups';
+  if (path === '/api/v1/logs') return 'system-log';
   if (path.startsWith('/api/v1/')) return 'api-v1';
   return 'other';
 }

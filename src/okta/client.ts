@@ -1,5 +1,5 @@
 /**
- * The Okta Management API client of the connector: the five read endpoints it needs, each response
+ * The Okta Management API client of the connector: the read endpoints it needs, each response
  * reduced to the shapes of `types.ts`.
  *
  * - Authenticates with `Authorization: SSWS <token>` or an OAuth access token (`auth/`), and sends
@@ -46,6 +46,7 @@ import {
   type WaitReason,
 } from './rate-limiter';
 import { isRecord, reduceFactor, reduceGroup, reduceRole, reduceUser } from './records';
+import { reduceLogEvent, type LogEvent } from './system-log';
 import type { OktaFactor, OktaGroup, OktaRole, OktaUser } from './types';
 
 /** How one call retries before it gives up and throws. */
@@ -163,11 +164,33 @@ export interface UsersPage {
   serverDate: string | null;
 }
 
+export interface SystemLogPageParams {
+  /** The `next` link of the previous page; when given, the other fields are ignored. */
+  nextUrl?: string | null;
+  /** ISO 8601 bounds of `published`: since inclusive, until exclusive. */
+  since: string;
+  until: string;
+  /** Okta's System Log filter, e.g. `eventType eq "…" or eventType eq "…"`. */
+  filter: string;
+}
+
+export interface LogPage {
+  events: LogEvent[];
+  /** The next page's URL; null when this page was empty or had no `next` link. */
+  nextUrl: string | null;
+  serverDate: string | null;
+}
+
 const EP_USERS = 'GET /api/v1/users';
 const EP_USER_GROUPS = 'GET /api/v1/users/{userId}/groups';
 const EP_GROUP_ROLES = 'GET /api/v1/groups/{groupId}/roles';
 const EP_USER_FACTORS = 'GET /api/v1/users/{userId}/factors';
 const EP_USER_ROLES = 'GET /api/v1/users/{userId}/roles';
+const EP_USER = 'GET /api/v1/users/{userId}';
+const EP_GROUP_MEMBERS = 'GET /api/v1/groups/{groupId}/users';
+const EP_LOGS = 'GET /api/v1/logs';
+/** Okta's maximum page size of the group members and System Log listings. */
+const LARGE_PAGE_LIMIT = 1000;
 
 /** Okta's page size maximum for users and user groups. */
 const PAGE_LIMIT = 200;
@@ -319,6 +342,56 @@ export class OktaClient {
     return this.listAll(EP_USER_ROLES, path, [], reduceRole, call);
   }
 
+  /** One user by id (`GET /api/v1/users/{id}`); a deleted user is `OktaNotFoundError`. */
+  async getUser(userId: string, call: CallOptions = {}): Promise<OktaUser> {
+    const path = `/api/v1/users/${encodeURIComponent(checkId(userId, 'userId'))}`;
+    const url = this.buildUrl(path, []);
+    const res = await this.request(EP_USER, url, call, 'object');
+    const user = reduceUser(res.body);
+    if (user === null) throw this.malformed(EP_USER, url, 'the body is not a user with an id');
+    return user;
+  }
+
+  /** Every member of a group (`GET /api/v1/groups/{id}/users`, 1000 a page). */
+  async listGroupMembers(groupId: string, call: CallOptions = {}): Promise<OktaUser[]> {
+    const path = `/api/v1/groups/${encodeURIComponent(checkId(groupId, 'groupId'))}/users`;
+    return this.listAll(
+      EP_GROUP_MEMBERS,
+      path,
+      [['limit', String(LARGE_PAGE_LIMIT)]],
+      reduceUser,
+      call,
+    );
+  }
+
+  /**
+   * One page of the System Log (`GET /api/v1/logs`, 1000 events, oldest first). Without `nextUrl`
+   * the first page is asked for with `since`, `until` and `filter`; with it, that URL is followed.
+   * Okta may answer an empty page with a `next` link (it does so for polling): an empty page is
+   * the end of what there is.
+   */
+  async listSystemLogPage(params: SystemLogPageParams, call: CallOptions = {}): Promise<LogPage> {
+    let url: URL;
+    if (params.nextUrl != null) {
+      url = this.checkLink(params.nextUrl, '/api/v1/logs', EP_LOGS, 'nextUrl');
+    } else {
+      url = this.buildUrl('/api/v1/logs', [
+        ['since', checkString(params.since, 'since')],
+        ['until', checkString(params.until, 'until')],
+        ['filter', checkString(params.filter, 'filter')],
+        ['limit', String(LARGE_PAGE_LIMIT)],
+        ['sortOrder', 'ASCENDING'],
+      ]);
+    }
+    const page = await this.getPage(EP_LOGS, url, call);
+    const events = this.reduceList(EP_LOGS, page.body, reduceLogEvent, url, call);
+    return {
+      events,
+      nextUrl: (page.body as unknown[]).length === 0 ? null : page.nextUrl,
+      serverDate: page.serverDateMs === null ? null : new Date(page.serverDateMs).toISOString(),
+    };
+  }
+
   /**
    * Fetches a listing to its end. The roles and factors endpoints are documented as unpaginated;
    * a `next` link is followed anyway, since stopping early would silently lose records.
@@ -444,13 +517,15 @@ export class OktaClient {
   }
 
   /**
-   * One GET with throttling and the in-call retry policy. Resolves with a 2xx JSON array body;
+   * One GET with throttling and the in-call retry policy. Resolves with a 2xx JSON body of the
+   * expected shape (an array for listings);
    * everything else ends as a typed error.
    */
   private async request(
     endpoint: string,
     url: URL,
     call: CallOptions,
+    shape: 'array' | 'object' = 'array',
   ): Promise<{ body: unknown; headers: HeaderBag; observation: RateLimitObservation }> {
     const bucket = bucketFor('GET', url.pathname);
     const policy = this.retryPolicy;
@@ -549,9 +624,11 @@ export class OktaClient {
         } catch {
           body = undefined;
         }
-        if (!Array.isArray(body)) {
+        if (shape === 'array' ? !Array.isArray(body) : !isRecord(body)) {
           const what =
-            body === undefined ? 'the body is not valid JSON' : 'the body is not a JSON array';
+            body === undefined
+              ? 'the body is not valid JSON'
+              : `the body is not a JSON ${shape === 'array' ? 'array' : 'object'}`;
           const err = this.malformed(endpoint, url, what, status);
           transientFailures = await this.afterTransient(err, transientFailures, call);
           continue;

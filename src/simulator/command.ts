@@ -218,6 +218,8 @@ export function simulateCommand(overrides: Partial<SimulateIo> = {}): Command {
         '  GET  /__sim/stats   /__sim/info   /__sim/users/<id>/enriched',
         '  POST /__sim/reset-stats',
         '  POST /__sim/mutate            {"update": 25, "create": 10, "deprovision": 5}',
+        '  POST /__sim/change            {"changes": [{"op": "grantRole", "userId": "00u…", "roleType": "SUPER_ADMIN"}]}',
+        '  POST /__sim/system-log-access {"denied": "You do not have permission"} (null allows)',
         '  POST /__sim/faults            {"rate500": 0.01, "rate503": 0.01, "rateReset": 0.01, "rateSlow": 0.05, "slowMs": 2000, "rateMalformed": 0}',
         '                                {"failPaths": ["/api/v1/users/<id>/factors"]}  (503 on every request to these paths)',
         '  POST /__sim/rate-limits       {"users-list": 100}',

@@ -12,8 +12,10 @@ export {
   SimulatedTenant,
   type MutationRequest,
   type MutationResult,
+  type TenantChange,
   type UserChange,
 } from './tenant';
+export { type LogEventJson } from './system-log';
 export {
   USER_STATUSES,
   type OktaErrorJson,

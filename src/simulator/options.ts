@@ -63,6 +63,8 @@ export const DEFAULT_RATE_LIMITS: Readonly<Record<BucketId, number>> = {
   'user-by-id': 2000,
   groups: 1000,
   'group-by-id': 1000,
+  // Okta's published System Log budgets are 50 (Enterprise) to 120 (Workforce) a minute.
+  'system-log': 60,
   'api-v1': 1200,
   other: 1200,
 };

@@ -35,7 +35,9 @@ import {
 import { Rng, saltOf } from './prng';
 import { ConcurrencyGate, RateWindows } from './rate-windows';
 import { endpointTemplate, type SimulatorStats, StatsCollector } from './stats';
-import { type MutationRequest, SimulatedTenant } from './tenant';
+import { groupMembersLimit, groupMembersPage } from './group-members';
+import { LogRequestError } from './system-log';
+import { type MutationRequest, SimulatedTenant, type TenantChange } from './tenant';
 
 /** Okta's page size for users and a user's groups: default and maximum. */
 export const PAGE_LIMIT = 200;
@@ -104,6 +106,8 @@ export class OktaSimulator {
   private readonly sleeps = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
   private closed = false;
   private closing: Promise<void> | undefined;
+  /** When set, `GET /api/v1/logs` answers 403 with this reason (a token without okta.logs.read). */
+  private systemLogDenied: string | null = null;
 
   private constructor(
     private readonly server: http.Server,
@@ -191,6 +195,14 @@ export class OktaSimulator {
       throw new RangeError(`concurrencyLimit must be an integer from 0 to ${LIMITS.concurrency}`);
     }
     this.gate.setLimit(limit);
+  }
+
+  /**
+   * Refuses the System Log from now on, as Okta does for a token whose admin or scopes lack
+   * `okta.logs.read` (403 E0000006); null allows it again.
+   */
+  setSystemLogDenied(reason: string | null): void {
+    this.systemLogDenied = reason;
   }
 
   /** From now on only this token is accepted (the old one gets 401, as after a revocation). */
@@ -429,11 +441,17 @@ export class OktaSimulator {
       } else if (resource === 'groups' && id !== undefined) {
         if (sub === undefined) return get(() => this.getGroup(id, base));
         if (sub === 'roles') return get(() => this.listGroupRoles(id, base));
+        if (sub === 'users') return get(() => this.listGroupMembers(id, url, base));
+      } else if (resource === 'logs' && id === undefined) {
+        return get(() => this.listLogs(url, base));
       }
       throw pathNotFound();
     } catch (err) {
       if (err instanceof ApiError)
         return { status: err.status, body: this.errorBody(err.errorCode, err.summary, err.causes) };
+      if (err instanceof LogRequestError) {
+        return { status: 400, body: this.errorBody(err.errorCode, err.summary, err.causes) };
+      }
       if (err instanceof FilterError) {
         const summary = err.errorCode === 'E0000031' ? 'Invalid search criteria.' : err.message;
         return { status: 400, body: this.errorBody(err.errorCode, summary, [err.message]) };
@@ -530,6 +548,39 @@ export class OktaSimulator {
     const index = this.tenant.groupIndexOf(groupId);
     if (index === undefined) throw groupNotFound(groupId);
     return { status: 200, body: this.tenant.groupRolesJson(index, base) };
+  }
+
+  private listGroupMembers(groupId: string, url: URL, base: string): Reply {
+    const index = this.tenant.groupIndexOf(groupId);
+    if (index === undefined) throw groupNotFound(groupId);
+    const limit = groupMembersLimit(url.searchParams.get('limit'));
+    if (limit === null) {
+      throw new ApiError(400, 'E0000001', 'Api validation failed: limit', [
+        'limit: must be a positive integer',
+      ]);
+    }
+    const listing = `members:${groupId}`;
+    const after = this.decodeAfter(listing, url.searchParams.get('after'));
+    const page = groupMembersPage(this.tenant, index, after, limit, base);
+    const path = `${base}/api/v1/groups/${groupId}/users`;
+    const links = [`<${path}${url.search}>; rel="self"`];
+    if (page.nextAfter !== null) {
+      const next = new URLSearchParams();
+      next.set('after', this.cursors.encode(listing, page.nextAfter));
+      next.set('limit', String(limit));
+      links.push(`<${path}?${next.toString()}>; rel="next"`);
+    }
+    return { status: 200, body: page.body, headers: { link: links } };
+  }
+
+  private listLogs(url: URL, base: string): Reply {
+    if (this.systemLogDenied !== null) {
+      throw new ApiError(403, 'E0000006', this.systemLogDenied);
+    }
+    const page = this.tenant.log.page(url.searchParams);
+    const links = [`<${base}/api/v1/logs${url.search}>; rel="self"`];
+    if (page.nextQuery !== null) links.push(`<${base}/api/v1/logs?${page.nextQuery}>; rel="next"`);
+    return { status: 200, body: page.body, headers: { link: links } };
   }
 
   private decodeAfter(listing: string, after: string | null): number {
@@ -670,6 +721,26 @@ export class OktaSimulator {
             }
           }
           return reply(200, this.tenant.mutate(body as MutationRequest));
+        }
+        case '/__sim/change': {
+          expect('POST');
+          const body = asObject(await readJson(req), 'change body');
+          const changes = body.changes;
+          if (!Array.isArray(changes)) {
+            throw new AdminError(400, 'change: expected {"changes": [{"op": …}, …]}');
+          }
+          for (const c of changes) this.tenant.change(c as TenantChange);
+          return reply(200, { applied: changes.length, systemLogEvents: this.tenant.log.size });
+        }
+        case '/__sim/system-log-access': {
+          expect('POST');
+          const body = asObject(await readJson(req), 'system-log-access body');
+          const denied = body.denied;
+          if (denied !== null && (typeof denied !== 'string' || denied === '')) {
+            throw new AdminError(400, 'system-log-access: "denied" must be a reason or null');
+          }
+          this.setSystemLogDenied(denied);
+          return reply(200, { denied });
         }
         case '/__sim/faults':
           expect('POST');

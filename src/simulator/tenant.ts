@@ -24,6 +24,7 @@ import {
   USER_STATUSES,
 } from './okta-json';
 import { Rng, saltOf } from './prng';
+import { type LogTarget, SimulatedSystemLog } from './system-log';
 import {
   GENERATION_ANCHOR_MS,
   type RoleRecord,
@@ -52,6 +53,38 @@ export interface MutationRequest {
 
 /** What an update changed; each is visible in the user's OCSF event. */
 export type UserChange = 'name' | 'groups' | 'role' | 'factor';
+
+/**
+ * One change an admin makes, as tests and the demo ask for it (`change`, `POST /__sim/change`).
+ * Each records the System Log events Okta records for it. Only `lock`, `unlock` and `delete`
+ * touch the user's `lastUpdated` (a status change); membership, factor and role changes do not,
+ * as in Okta.
+ */
+export type TenantChange =
+  | { op: 'addToGroup'; userId: string; groupId: string }
+  | { op: 'removeFromGroup'; userId: string; groupId: string }
+  /** Deactivates every ACTIVE factor of the user (an admin's reset of a lost phone). */
+  | { op: 'deactivateFactors'; userId: string }
+  | { op: 'grantRole'; userId: string; roleType: string }
+  /** Revokes every active admin role assigned to the user directly. */
+  | { op: 'revokeRoles'; userId: string }
+  | { op: 'grantGroupRole'; groupId: string; roleType: string }
+  | { op: 'lock'; userId: string }
+  | { op: 'unlock'; userId: string }
+  /** Deactivates (if need be) then deletes the user: it is gone, its reads answer 404. */
+  | { op: 'delete'; userId: string };
+
+export const TENANT_CHANGE_OPS: readonly TenantChange['op'][] = [
+  'addToGroup',
+  'removeFromGroup',
+  'deactivateFactors',
+  'grantRole',
+  'revokeRoles',
+  'grantGroupRole',
+  'lock',
+  'unlock',
+  'delete',
+];
 
 export interface MutationResult {
   updated: string[];
@@ -107,6 +140,10 @@ export class SimulatedTenant {
   private readonly overrides = new Map<number, UserRecord>();
   private readonly groupIndexById = new Map<string, number>();
   private readonly mutationRng: Rng;
+  /** Users deleted by `change({op: 'delete'})`: unknown to every endpoint from then on. */
+  private readonly deleted = new Set<number>();
+  /** What the tenant's changes leave in Okta's System Log (`GET /api/v1/logs`). */
+  readonly log: SimulatedSystemLog;
 
   constructor(opts: TenantOptions) {
     this.seed = opts.seed;
@@ -138,6 +175,7 @@ export class SimulatedTenant {
     }
     for (const g of this.gen.groups) this.groupIndexById.set(g.id, g.index);
     this.mutationRng = new Rng(opts.seed, saltOf('mutations'));
+    this.log = new SimulatedSystemLog(opts.seed, opts.clock);
   }
 
   // ---- public, JSON as the API returns it ----------------------------------------------
@@ -147,6 +185,7 @@ export class SimulatedTenant {
     const out: OktaUserJson[] = [];
     for (let i = 0; i < this.count; i++) {
       if (!opts.includeDeprovisioned && this.statuses[i] === DEPROVISIONED_CODE) continue;
+      if (this.deleted.has(i)) continue;
       out.push(this.userJson(i));
     }
     return out;
@@ -200,10 +239,11 @@ export class SimulatedTenant {
   }
 
   /**
-   * Changes users as an admin would while a sync runs. Every touched user gets `lastUpdated`
-   * (and, for a deprovisioning, `statusChanged`) = now by the simulator clock. An update changes
-   * one thing the inventory event shows: the name, a group membership, whether the user is an
-   * admin, or whether it has an active MFA factor.
+   * Changes users as an admin would while a sync runs. An update changes one thing the inventory
+   * event shows: the name, a group membership, whether the user is an admin, or whether it has an
+   * active MFA factor. As in Okta, a name change, a creation and a deprovisioning set the user's
+   * `lastUpdated` (and `statusChanged`) to now by the simulator clock; a membership, role or
+   * factor change does not, and is seen only in the System Log events each change records.
    */
   mutate(m: MutationRequest): MutationResult {
     const update = mutationCount(m.update, 'update');
@@ -222,7 +262,12 @@ export class SimulatedTenant {
     for (const index of [...chosen, ...this.pickLiveUsers(update, new Set(chosen))]) {
       const rec = this.recordAt(index);
       const change = this.applyUpdate(rec, now);
-      this.save(rec, now);
+      if (change === 'name') {
+        this.save(rec, now);
+        this.logUser('user.account.update_profile', 'Update user profile for Okta', rec);
+      } else {
+        this.keep(rec);
+      }
       updatedSet.add(index);
       result.updated.push(rec.id);
       result.changes.push({ id: rec.id, change });
@@ -235,6 +280,7 @@ export class SimulatedTenant {
       rec.status = 'DEPROVISIONED';
       rec.statusChanged = now;
       this.save(rec, now);
+      this.logUser('user.lifecycle.deactivate', 'Deactivate Okta user', rec);
       result.deprovisioned.push(rec.id);
     }
 
@@ -245,9 +291,178 @@ export class SimulatedTenant {
       const rec = this.gen.createdUser(index, now);
       for (const g of rec.groups) this.gen.groups[g].lastMembershipUpdated = now;
       this.save(rec, now);
+      this.logUser('user.lifecycle.create', 'Create Okta user', rec);
+      for (const g of rec.groups) this.logMembership('add', rec, g);
       result.created.push(rec.id);
     }
     return result;
+  }
+
+  /** Applies one admin change (see `TenantChange`); bad input is a TypeError naming the field. */
+  change(c: TenantChange): void {
+    if (c === null || typeof c !== 'object' || !TENANT_CHANGE_OPS.includes(c.op)) {
+      throw new TypeError(`change.op must be one of ${TENANT_CHANGE_OPS.join(', ')}`);
+    }
+    const now = this.clock();
+    const user = (): UserRecord => {
+      const id = (c as { userId?: unknown }).userId;
+      const index = typeof id === 'string' ? this.indexOf(id) : undefined;
+      if (index === undefined)
+        throw new TypeError(`change.userId: no simulated user ${JSON.stringify(id)}`);
+      return this.recordAt(index);
+    };
+    const group = (): number => {
+      const id = (c as { groupId?: unknown }).groupId;
+      const index = typeof id === 'string' ? this.groupIndexById.get(id) : undefined;
+      if (index === undefined)
+        throw new TypeError(`change.groupId: no simulated group ${JSON.stringify(id)}`);
+      return index;
+    };
+    const roleType = (): string => {
+      const t = (c as { roleType?: unknown }).roleType;
+      if (typeof t !== 'string' || !/^[A-Z_]+$/.test(t) || t === 'CUSTOM')
+        throw new TypeError('change.roleType must be a standard role type such as SUPER_ADMIN');
+      return t;
+    };
+    switch (c.op) {
+      case 'addToGroup':
+      case 'removeFromGroup': {
+        const rec = user();
+        const g = group();
+        const member = rec.groups.includes(g);
+        if (c.op === 'addToGroup' && !member) {
+          rec.groups = [...rec.groups, g].sort((a, b) => a - b);
+        } else if (c.op === 'removeFromGroup' && member && g !== 0) {
+          rec.groups = rec.groups.filter((x) => x !== g);
+        } else {
+          throw new TypeError(
+            `change: ${c.op} of ${rec.id} and group ${c.groupId} changes nothing`,
+          );
+        }
+        this.gen.groups[g].lastMembershipUpdated = now;
+        this.keep(rec);
+        this.logMembership(c.op === 'addToGroup' ? 'add' : 'remove', rec, g);
+        return;
+      }
+      case 'deactivateFactors': {
+        const rec = user();
+        const active = rec.factors.filter((f) => f.status === 'ACTIVE');
+        if (active.length === 0) throw new TypeError(`change: ${rec.id} has no active factor`);
+        rec.factors = rec.factors.filter((f) => f.status !== 'ACTIVE');
+        this.keep(rec);
+        for (const f of active) {
+          this.log.record('user.mfa.factor.deactivate', 'Reset factor for user', [
+            this.userTarget(rec),
+            { id: f.id, type: 'Factor', alternateId: f.factorType, displayName: f.factorType },
+          ]);
+        }
+        return;
+      }
+      case 'grantRole': {
+        const rec = user();
+        rec.roles = [...rec.roles, this.gen.newRole(this.mutationRng, roleType(), 'ACTIVE', now)];
+        this.keep(rec);
+        this.logUser('user.account.privilege.grant', 'User privilege grant', rec);
+        return;
+      }
+      case 'revokeRoles': {
+        const rec = user();
+        if (!rec.roles.some(isActiveAdmin))
+          throw new TypeError(`change: ${rec.id} has no direct admin role`);
+        rec.roles = rec.roles.filter((r) => !isActiveAdmin(r));
+        this.keep(rec);
+        this.logUser('user.account.privilege.revoke', 'User privilege revoke', rec);
+        return;
+      }
+      case 'grantGroupRole': {
+        const g = this.gen.groups[group()];
+        g.roles = [...g.roles, this.gen.newRole(this.mutationRng, roleType(), 'ACTIVE', now)];
+        this.log.record('group.privilege.grant', 'Group privilege grant', [
+          this.groupTarget(g.index),
+        ]);
+        return;
+      }
+      case 'lock':
+      case 'unlock': {
+        const rec = user();
+        const locked = rec.status === 'LOCKED_OUT';
+        if ((c.op === 'lock') === locked || (c.op === 'lock' && rec.status !== 'ACTIVE')) {
+          throw new TypeError(`change: ${c.op} does not apply to a ${rec.status} user`);
+        }
+        rec.status = c.op === 'lock' ? 'LOCKED_OUT' : 'ACTIVE';
+        rec.statusChanged = now;
+        this.save(rec, now);
+        if (c.op === 'lock')
+          this.logUser('user.account.lock', 'Max sign in attempts exceeded', rec);
+        else this.logUser('user.account.unlock_by_admin', 'Unlock user account by admin', rec);
+        return;
+      }
+      case 'delete': {
+        const rec = user();
+        if (rec.status !== 'DEPROVISIONED') {
+          rec.status = 'DEPROVISIONED';
+          rec.statusChanged = now;
+          this.save(rec, now);
+          this.logUser('user.lifecycle.deactivate', 'Deactivate Okta user', rec);
+        }
+        this.logUser('user.lifecycle.delete.initiated', 'Delete Okta user', rec);
+        this.deleted.add(rec.index);
+        this.logUser('user.lifecycle.delete.completed', 'Delete Okta user completed', rec);
+        return;
+      }
+    }
+  }
+
+  /**
+   * One page of a group's members (`GET /api/v1/groups/{id}/users`) after user position `after`,
+   * in list order; deprovisioned users stay members, deleted ones are gone.
+   */
+  pageGroupMembers(groupIndex: number, after: number, limit: number): UserPage {
+    const indices: number[] = [];
+    for (let i = Math.max(0, after + 1); i < this.count && indices.length <= limit; i++) {
+      if (this.deleted.has(i)) continue;
+      if (this.recordAt(i).groups.includes(groupIndex)) indices.push(i);
+    }
+    const more = indices.length > limit;
+    if (more) indices.length = limit;
+    return { indices, more };
+  }
+
+  /** Ids of a group's current members (all pages), for tests. */
+  groupMemberIds(groupId: string): string[] {
+    const g = this.groupIndexById.get(groupId);
+    if (g === undefined) throw new Error(`No simulated group with id ${groupId}`);
+    return this.pageGroupMembers(g, -1, Number.MAX_SAFE_INTEGER).indices.map((i) =>
+      this.gen.userId(i),
+    );
+  }
+
+  private userTarget(rec: UserRecord): LogTarget {
+    const p = rec.profile;
+    return {
+      id: rec.id,
+      type: 'User',
+      alternateId: p.login,
+      displayName: typeof p.displayName === 'string' ? p.displayName : p.login,
+    };
+  }
+
+  private groupTarget(groupIndex: number): LogTarget {
+    const g = this.gen.groups[groupIndex];
+    return { id: g.id, type: 'UserGroup', alternateId: 'unknown', displayName: g.name };
+  }
+
+  private logUser(eventType: string, message: string, rec: UserRecord): void {
+    this.log.record(eventType, message, [this.userTarget(rec)]);
+  }
+
+  /** Okta lists the group first and the user second here: consumers must match on type. */
+  private logMembership(kind: 'add' | 'remove', rec: UserRecord, groupIndex: number): void {
+    const message = kind === 'add' ? 'Add user to group membership' : 'Remove user from group';
+    this.log.record(`group.user_membership.${kind}`, message, [
+      this.groupTarget(groupIndex),
+      this.userTarget(rec),
+    ]);
   }
 
   // ---- facts for tests, the CLI and /__sim/info ------------------------------------------
@@ -270,14 +485,17 @@ export class SimulatedTenant {
       UserStatus,
       number
     >;
-    for (let i = 0; i < this.count; i++) counts[USER_STATUSES[this.statuses[i]]]++;
+    for (let i = 0; i < this.count; i++) {
+      if (!this.deleted.has(i)) counts[USER_STATUSES[this.statuses[i]]]++;
+    }
     return counts;
   }
 
   // ---- used by the server ----------------------------------------------------------------
 
   indexOf(id: string): number | undefined {
-    return this.gen.userIndexOf(id, this.count);
+    const index = this.gen.userIndexOf(id, this.count);
+    return index === undefined || this.deleted.has(index) ? undefined : index;
   }
 
   /** `GET /api/v1/users/{idOrLogin}` accepts a login too (case-insensitively, as Okta). */
@@ -289,11 +507,16 @@ export class SimulatedTenant {
     const hint = /(\d+)(\+okta)?@/.exec(login);
     if (hint) {
       const i = Number(hint[1]) - 1;
-      if (i >= 0 && i < this.count && this.recordAt(i).profile.login.toLowerCase() === login)
+      if (
+        i >= 0 &&
+        i < this.count &&
+        !this.deleted.has(i) &&
+        this.recordAt(i).profile.login.toLowerCase() === login
+      )
         return i;
     }
     for (let i = 0; i < this.count; i++) {
-      if (this.recordAt(i).profile.login.toLowerCase() === login) return i;
+      if (!this.deleted.has(i) && this.recordAt(i).profile.login.toLowerCase() === login) return i;
     }
     return undefined;
   }
@@ -321,6 +544,7 @@ export class SimulatedTenant {
     const filter = q.filter;
     for (let i = Math.max(0, q.after + 1); i < this.count && indices.length <= q.limit; i++) {
       if (!q.includeDeprovisioned && this.statuses[i] === DEPROVISIONED_CODE) continue;
+      if (this.deleted.has(i)) continue;
       if (filter) {
         let rec: UserRecord | undefined;
         const index = i;
@@ -479,6 +703,11 @@ export class SimulatedTenant {
     this.lastUpdatedMs[rec.index] = now;
   }
 
+  /** Stores a changed record without touching `lastUpdated` (membership, role, factor). */
+  private keep(rec: UserRecord): void {
+    this.overrides.set(rec.index, rec);
+  }
+
   private ensureCapacity(n: number): void {
     if (n <= this.statuses.length) return;
     const size = Math.max(n, this.statuses.length * 2);
@@ -495,7 +724,8 @@ export class SimulatedTenant {
     if (n === 0) return [];
     const live: number[] = [];
     for (let i = 0; i < this.count; i++) {
-      if (this.statuses[i] !== DEPROVISIONED_CODE && !exclude.has(i)) live.push(i);
+      if (this.statuses[i] !== DEPROVISIONED_CODE && !exclude.has(i) && !this.deleted.has(i))
+        live.push(i);
     }
     const take = Math.min(n, live.length);
     for (let i = 0; i < take; i++) {
@@ -523,20 +753,24 @@ export class SimulatedTenant {
           const g = rng.pick(removable);
           rec.groups = rec.groups.filter((x) => x !== g);
           this.gen.groups[g].lastMembershipUpdated = now;
+          this.logMembership('remove', rec, g);
         } else if (addable !== undefined) {
           rec.groups = [...rec.groups, addable].sort((a, b) => a - b);
           this.gen.groups[addable].lastMembershipUpdated = now;
+          this.logMembership('add', rec, addable);
         }
         return 'groups';
       }
       case 'role': {
         if (rec.roles.some(isActiveAdmin)) {
           rec.roles = rec.roles.filter((r) => !isActiveAdmin(r));
+          this.logUser('user.account.privilege.revoke', 'User privilege revoke', rec);
         } else {
           rec.roles = [
             ...rec.roles,
             this.gen.newRole(rng, rng.pick(GRANTED_ADMIN_TYPES), 'ACTIVE', now),
           ];
+          this.logUser('user.account.privilege.grant', 'User privilege grant', rec);
         }
         return 'role';
       }
@@ -544,6 +778,7 @@ export class SimulatedTenant {
         if (rec.factors.some((f) => f.status === 'ACTIVE')) {
           // An admin's "reset factors": the user loses its active MFA.
           rec.factors = rec.factors.filter((f) => f.status !== 'ACTIVE');
+          this.logUser('user.mfa.factor.reset_all', 'Reset all factors for user', rec);
         } else {
           const pending = rec.factors.find((f) => f.status === 'PENDING_ACTIVATION');
           if (pending) {
@@ -555,6 +790,7 @@ export class SimulatedTenant {
               this.gen.newFactor(rng, 'token:software:totp', 'ACTIVE', now, rec.profile),
             ];
           }
+          this.logUser('user.mfa.factor.activate', 'Activate factor for user', rec);
         }
         return 'factor';
       }

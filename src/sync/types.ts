@@ -7,6 +7,7 @@
  * This module is imported by workflow code: types and pure values only, no Node APIs.
  */
 import type { EnrichmentKind } from '../okta/types';
+import type { SystemLogMode, SystemLogPhaseState, SystemLogReport } from './system-log-phase';
 
 export type SyncMode = 'full' | 'incremental';
 
@@ -67,6 +68,12 @@ export interface SyncInput {
    * For tests and operators who need the fallback sooner (or later).
    */
   enrichRetry?: Partial<EnrichRetryPolicy>;
+  /** Incremental syncs: read the System Log too (`auto`, default), insist on it, or not (`off`). */
+  systemLog?: SystemLogMode;
+  /** How much earlier than the previous watermark the log is read from. Default 5 min. */
+  systemLogMarginMs?: number;
+  /** Above this many log-named users the sync runs full instead. Default 20 000. */
+  systemLogMaxUsers?: number;
   /** Set by the workflow itself when it continues as new; absent on a fresh start. */
   resume?: SyncResumeState;
 }
@@ -94,6 +101,8 @@ export interface SyncResumeState {
   watermark: string | null;
   previousWatermark: string | null;
   totals: SyncTotals;
+  /** The System Log phase (absent in states saved before it existed). */
+  systemLog?: SystemLogPhaseState;
 }
 
 export type SyncStatus = 'running' | 'completed' | 'failed' | 'skipped';
@@ -111,6 +120,8 @@ export interface SyncProgress {
   previousWatermark: string | null;
   pagesInFlight: number;
   totals: SyncTotals;
+  /** What the System Log contributed (incremental syncs); null before the sync has begun. */
+  systemLog: SystemLogReport | null;
   lastError: string | null;
 }
 

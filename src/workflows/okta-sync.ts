@@ -40,6 +40,13 @@ import {
   type SyncStatus,
   type SyncTotals,
 } from '../sync/types';
+import {
+  collectSystemLog,
+  logUntil,
+  nextChangedUsersPage,
+  startSystemLogPhase,
+  systemLogPending,
+} from './system-log-phase';
 
 export const progressQuery = defineQuery<SyncProgress>('progress');
 
@@ -61,6 +68,7 @@ const NON_RETRYABLE = [
   'OrgMismatchError',
   'OcsfValidationError',
   'SinkRejectedError',
+  'SystemLogUnavailableError',
 ];
 
 /**
@@ -170,6 +178,7 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
       previousWatermark: begin.previousWatermark,
       totals: emptyTotals(),
     };
+    state.systemLog = startSystemLogPhase(input, state);
     if (begin.conflictWith) {
       countSync('skipped', input.orgUrl, input.mode);
       const skipped = resultOf(
@@ -184,6 +193,8 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
   }
 
   const totals: SyncTotals = state.totals;
+  // A state saved before the System Log phase existed: that sync goes on without it.
+  const logPhase = (state.systemLog ??= startSystemLogPhase({ ...input, systemLog: 'off' }, state));
   let status: SyncStatus = 'running';
   let lastError: string | null = null;
   let pagesInFlight = 0;
@@ -233,38 +244,62 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
   };
   const inFlight = new Set<Promise<void>>();
   let pagesThisRun = 0;
-  let more = true;
+  let more = !logPhase.listingDone;
   const shouldPause = (): boolean =>
     pagesThisRun >= pagesPerRun || workflowInfo().continueAsNewSuggested;
 
-  while (more && failure === null && !shouldPause()) {
-    const ref: PageRef = {
-      orgUrl: input.orgUrl,
-      syncId: state.syncId,
-      page: state.pagesListed + 1,
-    };
-    let listed;
-    try {
-      listed = await okta.listUsersPage({ ...ref, nextUrl: state.nextUrl, filter: state.filter });
-    } catch (err) {
-      fail(err);
-      break;
+  while (failure === null && !shouldPause()) {
+    let ref: PageRef;
+    if (more) {
+      ref = { orgUrl: input.orgUrl, syncId: state.syncId, page: state.pagesListed + 1 };
+      let listed;
+      try {
+        listed = await okta.listUsersPage({ ...ref, nextUrl: state.nextUrl, filter: state.filter });
+        addCounters(listed);
+        if (state.pagesListed === 0 && !logPhase.collected) {
+          // The log's `until` is this sync's start by Okta's clock: the first page's Date, which
+          // Okta truncates to the second, plus that second (an event read twice is harmless).
+          const until = logUntil(listed.serverDate);
+          if (await collectSystemLog(okta, input, state, logPhase, until, addCounters)) {
+            continue; // turned full: list again from the first page, without filter
+          }
+        }
+      } catch (err) {
+        fail(err);
+        break;
+      }
+      if (state.pagesListed === 0 && state.watermark === null) {
+        state.watermark = watermarkFrom(listed.serverDate);
+      }
+      state.pagesListed += 1;
+      state.nextUrl = listed.nextUrl;
+      more = listed.nextUrl !== null;
+      logPhase.listingDone = !more;
+      pagesThisRun += 1;
+      totals.pages += 1;
+      totals.users += listed.users;
+      if (state.effectiveMode === 'incremental')
+        logPhase.report.sources.lastUpdated += listed.users;
+      if (listed.users === 0) continue;
+    } else {
+      // The listing is done: the users only the System Log named, read by id.
+      let next;
+      try {
+        next = await nextChangedUsersPage(okta, input, state, logPhase, addCounters);
+      } catch (err) {
+        fail(err);
+        break;
+      }
+      if (next === null) break;
+      ref = next.ref;
+      pagesThisRun += 1;
+      if (next.users === 0) continue;
     }
-    addCounters(listed);
-    if (state.pagesListed === 0 && state.watermark === null) {
-      state.watermark = watermarkFrom(listed.serverDate);
-    }
-    state.pagesListed += 1;
-    state.nextUrl = listed.nextUrl;
-    more = listed.nextUrl !== null;
-    pagesThisRun += 1;
-    totals.pages += 1;
-    totals.users += listed.users;
-    if (listed.users === 0) continue;
 
     pagesInFlight += 1;
+    const pageRef = ref;
     const p: Promise<void> = pages
-      .run(() => processPage(ref))
+      .run(() => processPage(pageRef))
       .catch(fail)
       .finally(() => {
         pagesInFlight -= 1;
@@ -289,7 +324,7 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
     );
   }
 
-  if (more) {
+  if (more || systemLogPending(logPhase)) {
     // Let any query/update handler finish before this run's history closes.
     await condition(allHandlersFinished);
     state.runNumber += 1;
@@ -339,6 +374,7 @@ function resultOf(
     previousWatermark: state.previousWatermark,
     pagesInFlight,
     totals: state.totals,
+    systemLog: state.systemLog?.report ?? null,
     lastError,
   };
 }

@@ -83,6 +83,8 @@ describe('with OKTA_OCSF_ENCRYPTION_KEYS, Temporal stores only ciphertext', () =
       // The incremental finds its watermark in the memo of the full sync: readable through the codec.
       const changed = sim.tenant.mutate({ update: 4 });
       const incremental = await sync('incremental');
+      // One run per page (pages per run 1): the renamed users listed by lastUpdated, and a page
+      // of users only the System Log named (membership, role, factor changes), read by id.
       expect(incremental).toMatchObject({ status: 'completed', effectiveMode: 'incremental' });
       expect(incremental.events).toBeGreaterThanOrEqual(changed.updated.length);
 
@@ -100,9 +102,9 @@ describe('with OKTA_OCSF_ENCRYPTION_KEYS, Temporal stores only ciphertext', () =
       const runs: RunRef[] = [
         // Listed through the codec client: the raw one cannot even decode the encrypted memo.
         ...(await runsOf(codec.client, syncWorkflowId(sim.url, 'full'), 3)),
-        ...(await runsOf(codec.client, syncWorkflowId(sim.url, 'incremental'), 1)),
+        ...(await runsOf(codec.client, syncWorkflowId(sim.url, 'incremental'), incremental.runs)),
       ];
-      expect(runs).toHaveLength(4);
+      expect(runs).toHaveLength(3 + incremental.runs);
       const { histories, haystacks } = await historyHaystacks(raw.client, runs);
       const logs: Haystack = { name: 'worker stdout+stderr', data: w.output() };
 

@@ -70,6 +70,10 @@ function fakeSession(t: FakeTenant): () => OktaSession {
       listGroupRoles: (id) => answer(t.groupRoles?.[id]),
       listUserFactors: (id) => answer(t.factors?.[id]),
       listUserRoles: (id) => answer(t.roles?.[id]),
+      // Not used by the full-sync path these tests run.
+      getUser: () => Promise.reject(new Error('getUser is not faked')),
+      listGroupMembers: () => Promise.reject(new Error('listGroupMembers is not faked')),
+      listSystemLogPage: () => Promise.reject(new Error('listSystemLogPage is not faked')),
       counters: () => ({ apiCalls, rateLimited: 0 }),
     };
   };

@@ -37,6 +37,9 @@ function fakeSession(): OktaSession {
       return [];
     },
     listGroupRoles: async () => [],
+    getUser: () => Promise.reject(new Error('not used by a full sync')),
+    listGroupMembers: () => Promise.reject(new Error('not used by a full sync')),
+    listSystemLogPage: () => Promise.reject(new Error('not used by a full sync')),
     // 00u2's factors keep failing: on the last attempt they fall back.
     listUserFactors: async (id) => {
       if (id === '00u2')

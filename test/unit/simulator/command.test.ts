@@ -151,6 +151,7 @@ describe('okta-ocsf simulate', () => {
         'user-by-id': 500,
         groups: 9,
         'group-by-id': 500,
+        'system-log': 500,
         'api-v1': 500,
         other: 500,
       });
