@@ -14,6 +14,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { bucketFor, type BucketId } from '../okta/buckets';
+import { ApiError, groupNotFound } from './api-error';
+import { BulkEndpoints } from './bulk-endpoints';
 import { CursorCodec } from './cursor';
 import { type FaultOptions, FaultInjector, validateFaults } from './faults';
 import { FilterError, type FilterNode, parseFilter } from './filter';
@@ -60,17 +62,6 @@ export interface SimulatorInfo {
   faults: FaultOptions;
 }
 
-class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly errorCode: string,
-    readonly summary: string,
-    readonly causes: string[] = [],
-  ) {
-    super(summary);
-  }
-}
-
 class AdminError extends Error {
   constructor(
     readonly status: number,
@@ -84,6 +75,8 @@ export class OktaSimulator {
   /** Base URL of the org, e.g. http://127.0.0.1:41234 (what a client uses as its Okta domain). */
   readonly url: string;
   readonly tenant: SimulatedTenant;
+  /** The bulk read endpoints of full syncs (groups, members, role assignees). */
+  readonly bulk: BulkEndpoints;
 
   private readonly opts: ResolvedOptions;
   private token: string;
@@ -112,6 +105,7 @@ export class OktaSimulator {
     this.faults = new FaultInjector(opts.seed, opts.faults);
     this.cursors = new CursorCodec(opts.seed);
     this.idRng = new Rng(opts.seed, saltOf('request-ids'));
+    this.bulk = new BulkEndpoints(tenant, this.cursors, `00o${this.idRng.alnum(17)}`);
     server.on('request', (req, res) => {
       this.handle(req, res).catch(() => {
         if (!res.headersSent)
@@ -340,9 +334,14 @@ export class OktaSimulator {
         if (sub === 'groups') return get(() => this.listUserGroups(id, url, base));
         if (sub === 'factors') return get(() => this.listUserFactors(id, base));
         if (sub === 'roles') return get(() => this.listUserRoles(id, base));
+      } else if (resource === 'groups' && id === undefined) {
+        return get(() => this.bulk.listGroups(url, base));
       } else if (resource === 'groups' && id !== undefined) {
         if (sub === undefined) return get(() => this.getGroup(id, base));
         if (sub === 'roles') return get(() => this.listGroupRoles(id, base));
+        if (sub === 'users') return get(() => this.bulk.listGroupMembers(id, url, base));
+      } else if (resource === 'iam' && id === 'assignees' && sub === 'users') {
+        return get(() => this.bulk.listRoleAssignees(url, base));
       }
       throw pathNotFound();
     } catch (err) {
@@ -619,10 +618,6 @@ function pageLimit(raw: string | null): number {
 
 function userNotFound(id: string): ApiError {
   return new ApiError(404, 'E0000007', `Not found: Resource not found: ${id} (User)`);
-}
-
-function groupNotFound(id: string): ApiError {
-  return new ApiError(404, 'E0000007', `Not found: Resource not found: ${id} (UserGroup)`);
 }
 
 function pathNotFound(): ApiError {

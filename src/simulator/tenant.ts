@@ -107,6 +107,9 @@ export class SimulatedTenant {
   private readonly overrides = new Map<number, UserRecord>();
   private readonly groupIndexById = new Map<string, number>();
   private readonly mutationRng: Rng;
+  /** Members of each group (user indices, ascending), built on first use, dropped on a change. */
+  private memberIndex: Int32Array[] | undefined;
+  private readonly deletedGroups = new Set<number>();
 
   constructor(opts: TenantOptions) {
     this.seed = opts.seed;
@@ -211,6 +214,7 @@ export class SimulatedTenant {
     const deprovision = mutationCount(m.deprovision, 'deprovision');
     const now = this.clock();
     const result: MutationResult = { updated: [], created: [], deprovisioned: [], changes: [] };
+    this.memberIndex = undefined;
 
     const updatedSet = new Set<number>();
     const chosen: number[] = [];
@@ -248,6 +252,46 @@ export class SimulatedTenant {
       result.created.push(rec.id);
     }
     return result;
+  }
+
+  /**
+   * Deletes a group as an admin would: it leaves every member's group list and its id answers
+   * 404 from now on. Okta does not move a member's `lastUpdated` on a membership change.
+   */
+  deleteGroup(groupId: string): void {
+    const g = this.groupIndexById.get(groupId);
+    if (g === undefined) throw new Error(`deleteGroup: no simulated group with id ${groupId}`);
+    for (const i of this.membersOf(g)) {
+      const rec = this.recordAt(i);
+      rec.groups = rec.groups.filter((x) => x !== g);
+      this.overrides.set(i, rec);
+    }
+    this.groupIndexById.delete(groupId);
+    this.deletedGroups.add(g);
+    this.memberIndex = undefined;
+  }
+
+  /** Indices of the groups that exist, in `GET /api/v1/groups` order. */
+  liveGroupIndices(): number[] {
+    const out: number[] = [];
+    for (let g = 0; g < this.groupCount; g++) if (!this.deletedGroups.has(g)) out.push(g);
+    return out;
+  }
+
+  /** User indices of a group's members, ascending (the users list's order). */
+  membersOf(groupIndex: number): Int32Array {
+    if (this.memberIndex === undefined) {
+      const lists: number[][] = Array.from({ length: this.groupCount }, () => []);
+      for (let i = 0; i < this.count; i++)
+        for (const g of this.recordAt(i).groups) lists[g].push(i);
+      this.memberIndex = lists.map((l) => Int32Array.from(l));
+    }
+    return this.memberIndex[groupIndex];
+  }
+
+  /** Whether user `index` holds a role assignment of its own (not only through a group). */
+  hasDirectRoles(index: number): boolean {
+    return this.recordAt(index).roles.length > 0;
   }
 
   // ---- facts for tests, the CLI and /__sim/info ------------------------------------------
