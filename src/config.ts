@@ -3,6 +3,7 @@
  * whole: every bad variable is reported (one line each, naming it), not just the first.
  * Secrets are kept here and in the activities' closure only — never in workflow inputs.
  */
+import { ENRICHMENT_CHOICES, type EnrichmentChoice } from './sync/bulk-types';
 import * as path from 'node:path';
 import { parseKeyring, type Keyring } from './codec/keyring';
 import { validateOrgUrl } from './okta/org-url';
@@ -34,6 +35,8 @@ export interface AppConfig {
   pagesPerRun: number;
   pageConcurrency: number;
   maxConcurrentActivities: number;
+  /** `OKTA_OCSF_ENRICHMENT`: auto (bulk for full syncs), bulk or per-user. */
+  enrichment: EnrichmentChoice;
 }
 
 export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; errors: string[] };
@@ -146,6 +149,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds): ConfigRe
     what: 'an integer from 1 to 1000 (activities one worker runs at once)',
   });
 
+  const enrichment = str('OKTA_OCSF_ENRICHMENT', 'auto') as EnrichmentChoice;
+  if (!ENRICHMENT_CHOICES.includes(enrichment)) {
+    errors.push(
+      `OKTA_OCSF_ENRICHMENT must be one of ${ENRICHMENT_CHOICES.join(', ')} (got ${JSON.stringify(enrichment)})`,
+    );
+  }
+
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
@@ -159,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds): ConfigRe
       pagesPerRun,
       pageConcurrency,
       maxConcurrentActivities,
+      enrichment,
     },
   };
 }

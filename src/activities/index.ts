@@ -6,6 +6,7 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { setMaxListeners } from 'node:events';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { mapUserToOcsf } from '../ocsf/map-user';
 import type { UserInventoryInfo } from '../ocsf/types';
@@ -31,6 +32,7 @@ import { isNotFound, isTransient, toApplicationFailure } from './failures';
 import type { CallOptions, OktaSession } from './okta-session';
 import { GroupRolesCache } from './group-roles-cache';
 import { withLivenessHeartbeat } from './liveness';
+import { bulkActivities, membershipIndexDir } from './bulk-enrichment';
 
 export interface ActivityDeps {
   /** Origin of the one Okta org this worker serves. */
@@ -81,6 +83,8 @@ export function createActivities(deps: ActivityDeps) {
 
   // Every activity heartbeats while it runs: what lets Temporal retry it soon after a crash.
   return withLivenessHeartbeat({
+    ...bulkActivities({ staging: deps.staging, oktaSession: deps.oktaSession, checkOrg }),
+
     /** Refuses a second concurrent sync of the same org and mode; finds the watermark. */
     async beginSync(input: BeginSyncInput): Promise<BeginSyncResult> {
       checkOrg(input.orgUrl);
@@ -364,6 +368,10 @@ export function createActivities(deps: ActivityDeps) {
       checkOrg(input.orgUrl);
       groupRoles.forget(input.orgUrl, input.syncId);
       await deps.staging.removeSync(input.orgUrl, input.syncId);
+      await fs.rm(membershipIndexDir(deps.staging.root, input.orgUrl, input.syncId), {
+        recursive: true,
+        force: true,
+      });
     },
   });
 }

@@ -36,6 +36,9 @@ export function sessionOver(client: OktaClient): OktaSession {
     listGroupRoles: (id, call) => client.listGroupRoles(id, opts(call)),
     listUserFactors: (id, call) => client.listUserFactors(id, opts(call)),
     listUserRoles: (id, call) => client.listUserRoles(id, opts(call)),
+    listGroupsPage: (next, call) => client.listGroupsPage(next, opts(call)),
+    listGroupMembersPage: (id, next, call) => client.listGroupMembersPage(id, next, opts(call)),
+    listRoleAssignees: (call) => client.listRoleAssignees(opts(call)),
     counters: () => ({ apiCalls: counters.requests, rateLimited: counters.rateLimited }),
   };
 }

@@ -7,6 +7,7 @@
  * This module is imported by workflow code: types and pure values only, no Node APIs.
  */
 import type { EnrichmentKind } from '../okta/types';
+import type { EnrichmentChoice, EnrichmentState } from './bulk-types';
 
 export type SyncMode = 'full' | 'incremental';
 
@@ -67,6 +68,8 @@ export interface SyncInput {
    * For tests and operators who need the fallback sooner (or later).
    */
   enrichRetry?: Partial<EnrichRetryPolicy>;
+  /** Enrichment strategy (`OKTA_OCSF_ENRICHMENT`); default auto: bulk for full syncs. */
+  enrichment?: EnrichmentChoice;
   /** Set by the workflow itself when it continues as new; absent on a fresh start. */
   resume?: SyncResumeState;
 }
@@ -94,6 +97,8 @@ export interface SyncResumeState {
   watermark: string | null;
   previousWatermark: string | null;
   totals: SyncTotals;
+  /** The enrichment strategy of this sync, decided once before its first page. */
+  enrichment?: EnrichmentState;
 }
 
 export type SyncStatus = 'running' | 'completed' | 'failed' | 'skipped';
@@ -112,6 +117,7 @@ export interface SyncProgress {
   pagesInFlight: number;
   totals: SyncTotals;
   lastError: string | null;
+  enrichment?: EnrichmentState;
 }
 
 /** Result of a completed sync; also kept in its memo so the next incremental finds it. */

@@ -70,6 +70,10 @@ function fakeSession(t: FakeTenant): () => OktaSession {
       listGroupRoles: (id) => answer(t.groupRoles?.[id]),
       listUserFactors: (id) => answer(t.factors?.[id]),
       listUserRoles: (id) => answer(t.roles?.[id]),
+      // The bulk strategy's reads are not exercised here.
+      listGroupsPage: () => Promise.reject(new Error('not used by these tests')),
+      listGroupMembersPage: () => Promise.reject(new Error('not used by these tests')),
+      listRoleAssignees: () => Promise.reject(new Error('not used by these tests')),
       counters: () => ({ apiCalls, rateLimited: 0 }),
     };
   };
