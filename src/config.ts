@@ -37,6 +37,8 @@ export interface AppConfig {
   maxConcurrentActivities: number;
   /** `OKTA_OCSF_ENRICHMENT`: auto (bulk for full syncs), bulk or per-user. */
   enrichment: EnrichmentChoice;
+  /** `OKTA_OCSF_INDEX_RUN_PAIRS`: memberships buffered per sorted run of the index build. */
+  indexRunPairs: number;
 }
 
 export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; errors: string[] };
@@ -149,6 +151,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds): ConfigRe
     what: 'an integer from 1 to 1000 (activities one worker runs at once)',
   });
 
+  const indexRunPairs = num(env, 'OKTA_OCSF_INDEX_RUN_PAIRS', 200_000, errors, {
+    min: 100,
+    max: 10_000_000,
+    integer: true,
+    what: 'an integer from 100 to 10000000 (memberships buffered per sorted run of the membership index)',
+  });
   const enrichment = str('OKTA_OCSF_ENRICHMENT', 'auto') as EnrichmentChoice;
   if (!ENRICHMENT_CHOICES.includes(enrichment)) {
     errors.push(
@@ -170,6 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds): ConfigRe
       pageConcurrency,
       maxConcurrentActivities,
       enrichment,
+      indexRunPairs,
     },
   };
 }

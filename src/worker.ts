@@ -108,6 +108,7 @@ export async function createSyncWorker(
     sink,
     oktaSession: opts.oktaSession ?? oktaSessionFactory(okta),
     temporalClient,
+    indexRunPairs: config.indexRunPairs,
   });
 
   // Bundled in a child process, so that webpack's memory is not the worker's for its whole life.

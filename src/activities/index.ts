@@ -43,6 +43,8 @@ export interface ActivityDeps {
   oktaSession: () => OktaSession;
   /** Temporal client for visibility look-ups (previous watermark, running syncs). */
   temporalClient: () => Promise<Client>;
+  /** Memberships buffered per sorted run of the membership index (bulk strategy). */
+  indexRunPairs?: number;
 }
 
 const GROUPS = 'groups';
@@ -83,7 +85,12 @@ export function createActivities(deps: ActivityDeps) {
 
   // Every activity heartbeats while it runs: what lets Temporal retry it soon after a crash.
   return withLivenessHeartbeat({
-    ...bulkActivities({ staging: deps.staging, oktaSession: deps.oktaSession, checkOrg }),
+    ...bulkActivities({
+      staging: deps.staging,
+      oktaSession: deps.oktaSession,
+      checkOrg,
+      runPairs: deps.indexRunPairs,
+    }),
 
     /** Refuses a second concurrent sync of the same org and mode; finds the watermark. */
     async beginSync(input: BeginSyncInput): Promise<BeginSyncResult> {
