@@ -29,6 +29,7 @@ import {
   type AuthChallenge,
   type OktaErrorContext,
 } from './errors';
+import { limiterKeyFor } from './limiter-keys';
 import { nextLink } from './link-header';
 import { validateOrgUrl } from './org-url';
 import {
@@ -594,6 +595,7 @@ export class OktaClient {
     shape: 'array' | 'object' = 'array',
   ): Promise<{ body: unknown; headers: HeaderBag; observation: RateLimitObservation }> {
     const bucket = bucketFor('GET', url.pathname);
+    const limiterKey = limiterKeyFor('GET', url.pathname);
     const policy = this.retryPolicy;
     const waitDeadline = this.clock.now() + policy.rateLimitWaitBudgetMs;
     const ctx = { endpoint, path: url.pathname };
@@ -603,7 +605,7 @@ export class OktaClient {
 
     for (let loop = 0; loop < MAX_LOOP; loop++) {
       const permit = await this.limiter
-        .acquire(bucket, {
+        .acquire(limiterKey, {
           signal: call.signal,
           onWait: call.onWait,
           waitUntilMs: waitDeadline,

@@ -60,6 +60,7 @@ export interface SimulatorInfo {
   concurrencyLimit: number;
   latencyMs: number;
   faults: FaultOptions;
+  bucketGrouping: string;
 }
 
 class AdminError extends Error {
@@ -198,6 +199,7 @@ export class OktaSimulator {
       concurrencyLimit: this.gate.configuredLimit,
       latencyMs: this.opts.latencyMs,
       faults: this.faults.current(),
+      bucketGrouping: this.opts.bucketGrouping,
     };
   }
 
@@ -247,7 +249,10 @@ export class OktaSimulator {
       return;
     }
     try {
-      const window = this.windows.take(bucket);
+      const window = this.windows.take(
+        bucket,
+        this.opts.bucketGrouping === 'per-template' ? endpoint : bucket,
+      );
       const rateHeaders = {
         'X-Rate-Limit-Limit': String(window.limit),
         'X-Rate-Limit-Remaining': String(window.remaining),
