@@ -85,7 +85,12 @@ function assigneesFor(dir: string): Promise<Set<string> | null | undefined> {
     const ids = new MembershipIndexStore(dir)
       .readAssignees()
       .then((a) => (a === undefined || a === null ? a : new Set(a)));
-    openAssignees = { dir, ids };
+    const current = { dir, ids };
+    openAssignees = current;
+    // Not read yet on this worker: not cached, it may be there the next time a page asks.
+    void ids.then((a) => {
+      if (a === undefined && openAssignees === current) openAssignees = null;
+    });
   }
   return openAssignees.ids;
 }

@@ -79,6 +79,10 @@ export interface SyncSummary {
   watermark: string | null;
   location: string | null;
   error: string | null;
+  /** `bulk` or `per-user` (issue 11), with where user roles came from; null before it is decided. */
+  enrichment: string | null;
+  /** E.g. `iam/assignees/users` refused: roles were read per user. */
+  warning: string | null;
 }
 
 export function summaryOf(
@@ -110,6 +114,10 @@ export function summaryOf(
     watermark: extra.watermark ?? null,
     location: extra.location ?? null,
     error: extra.error ?? p?.lastError ?? null,
+    enrichment: p?.enrichment
+      ? `${p.enrichment.strategy}${p.enrichment.strategy === 'bulk' ? ` (roles from ${p.enrichment.rolesFrom})` : ''}`
+      : null,
+    warning: p?.enrichment?.warning ?? null,
   };
 }
 

@@ -35,6 +35,11 @@ export class BulkEndpoints {
    * change the tenant between a client's listing of the groups and its reading of their members.
    */
   onGroupsListed: (() => void) | undefined;
+  /**
+   * Answer `iam/assignees/users` with 403 E0000006, as an org without the endpoint (or a token
+   * without okta.roles.read for it) does: the connector must fall back to per-user roles.
+   */
+  refuseRoleAssignees = false;
 
   constructor(
     private readonly tenant: SimulatedTenant,
@@ -99,6 +104,13 @@ export class BulkEndpoints {
   }
 
   listRoleAssignees(url: URL, base: string): BulkReply {
+    if (this.refuseRoleAssignees) {
+      throw new ApiError(
+        403,
+        'E0000006',
+        'You do not have permission to perform the requested action',
+      );
+    }
     const q = url.searchParams;
     const limit = limitParam(q.get('limit'), ASSIGNEES_PAGE_DEFAULT, ASSIGNEES_PAGE_MAX);
     const after = this.decodeAfter('assignees', q.get('after'));

@@ -154,7 +154,8 @@ export class MembershipIndexStore {
       let ords: number[] = [];
       const flush = (): void => {
         if (current === null || ords.length === 0) return;
-        if (users % SPARSE_EVERY === 0) sparse.push([current, out.offset]);
+        // A copy, not a slice: a slice would keep its whole 64 KB read chunk alive.
+        if (users % SPARSE_EVERY === 0) sparse.push([detached(current), out.offset]);
         out.write(`${current}\t${ords.join(',')}\n`);
         users += 1;
         memberships += ords.length;
@@ -414,6 +415,11 @@ class ChunkWriter {
 
 function writeSyncAll(fd: number, buf: Buffer, off: number): number {
   return writeSync(fd, buf, off);
+}
+
+/** A flat copy of `s`, holding no reference to the string it was sliced from. */
+function detached(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
 }
 
 async function exists(file: string): Promise<boolean> {
