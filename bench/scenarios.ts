@@ -30,7 +30,7 @@ export interface Profile {
   env: Record<string, string>;
 }
 
-export const PROFILES: Record<'baseline' | 'tuned' | 'pages-4', Profile> = {
+export const PROFILES: Record<'baseline' | 'tuned' | 'per-user' | 'pages-4', Profile> = {
   baseline: {
     description: 'worker of the baseline commit, its default settings (set explicitly)',
     build: 'baseline',
@@ -41,9 +41,16 @@ export const PROFILES: Record<'baseline' | 'tuned' | 'pages-4', Profile> = {
     },
   },
   tuned: {
-    description: 'this checkout, its default settings (nothing set)',
+    description:
+      'this checkout, its default settings (nothing set: bulk enrichment for full syncs)',
     build: 'current',
     env: {},
+  },
+  /** Issue 11: the per-user enrichment strategy, side by side with the bulk default. */
+  'per-user': {
+    description: 'this checkout with OKTA_OCSF_ENRICHMENT=per-user',
+    build: 'current',
+    env: { OKTA_OCSF_ENRICHMENT: 'per-user' },
   },
   /** Not run by default: the wider page pipelining that was measured and not made the default. */
   'pages-4': {
@@ -52,8 +59,8 @@ export const PROFILES: Record<'baseline' | 'tuned' | 'pages-4', Profile> = {
     env: { OKTA_OCSF_PAGE_CONCURRENCY: '4' },
   },
 };
-/** Run when no --profile is given: the before/after comparison. */
-export const DEFAULT_PROFILES: ProfileName[] = ['baseline', 'tuned'];
+/** Run when no --profile is given: per-user against bulk (the default), side by side. */
+export const DEFAULT_PROFILES: ProfileName[] = ['per-user', 'tuned'];
 export type ProfileName = keyof typeof PROFILES;
 /** The last commit before the benchmark's tuning of src/ (limiter, worker start-up). */
 export const DEFAULT_BASELINE_REF = '63d0f12';

@@ -3,6 +3,7 @@
  * whole: every bad variable is reported (one line each, naming it), not just the first.
  * Secrets are kept here and in the activities' closure only — never in workflow inputs.
  */
+import { ENRICHMENT_CHOICES, type EnrichmentChoice } from './sync/bulk-types';
 import * as path from 'node:path';
 import { parseKeyring, type Keyring } from './codec/keyring';
 import { parseMetricsAddress } from './metrics/metrics-address';
@@ -44,6 +45,10 @@ export interface AppConfig {
   systemLog: SystemLogMode;
   /** OKTA_OCSF_SYSTEM_LOG_MARGIN_SECONDS, in ms: the log is read from the watermark less this. */
   systemLogMarginMs: number;
+  /** `OKTA_OCSF_ENRICHMENT`: auto (bulk for full syncs), bulk or per-user. */
+  enrichment: EnrichmentChoice;
+  /** `OKTA_OCSF_INDEX_RUN_PAIRS`: memberships buffered per sorted run of the index build. */
+  indexRunPairs: number;
 }
 
 export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; errors: string[] };
@@ -171,6 +176,18 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds): ConfigRe
     integer: true,
     what: 'an integer number of seconds from 0 to 86400 (how far before the watermark the System Log is read)',
   });
+  const indexRunPairs = num(env, 'OKTA_OCSF_INDEX_RUN_PAIRS', 200_000, errors, {
+    min: 100,
+    max: 10_000_000,
+    integer: true,
+    what: 'an integer from 100 to 10000000 (memberships buffered per sorted run of the membership index)',
+  });
+  const enrichment = str('OKTA_OCSF_ENRICHMENT', 'auto') as EnrichmentChoice;
+  if (!ENRICHMENT_CHOICES.includes(enrichment)) {
+    errors.push(
+      `OKTA_OCSF_ENRICHMENT must be one of ${ENRICHMENT_CHOICES.join(', ')} (got ${JSON.stringify(enrichment)})`,
+    );
+  }
 
   if (errors.length > 0) return { ok: false, errors };
   return {
@@ -188,6 +205,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds): ConfigRe
       metricsAddress,
       systemLog: systemLog as SystemLogMode,
       systemLogMarginMs: systemLogMarginSeconds * 1000,
+      enrichment,
+      indexRunPairs,
     },
   };
 }

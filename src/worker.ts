@@ -145,6 +145,7 @@ export async function createSyncWorker(
     oktaSession: opts.oktaSession ?? oktaSessionFactory(okta, metrics),
     temporalClient,
     metrics,
+    indexRunPairs: config.indexRunPairs,
   });
 
   const worker = await Worker.create({

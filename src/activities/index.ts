@@ -6,6 +6,7 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { setMaxListeners } from 'node:events';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { SyncMetrics } from '../metrics/connector-metrics';
 import { mapUserToOcsf } from '../ocsf/map-user';
@@ -40,6 +41,7 @@ import { isNotFound, isTransient, toApplicationFailure } from './failures';
 import type { CallOptions, OktaSession } from './okta-session';
 import { GroupRolesCache } from './group-roles-cache';
 import { withLivenessHeartbeat } from './liveness';
+import { bulkActivities, membershipIndexDir } from './bulk-enrichment';
 
 export interface ActivityDeps {
   /** Origin of the one Okta org this worker serves. */
@@ -52,6 +54,8 @@ export interface ActivityDeps {
   temporalClient: () => Promise<Client>;
   /** The worker's metrics (OKTA_OCSF_METRICS_ADDRESS); absent: nothing is recorded. */
   metrics?: SyncMetrics;
+  /** Memberships buffered per sorted run of the membership index (bulk strategy). */
+  indexRunPairs?: number;
 }
 
 const GROUPS = 'groups';
@@ -94,6 +98,12 @@ export function createActivities(deps: ActivityDeps) {
   return withLivenessHeartbeat({
     // The System Log phase of incremental syncs (issue 12).
     ...changedUsersActivities({ staging: deps.staging, oktaSession: deps.oktaSession, checkOrg }),
+    ...bulkActivities({
+      staging: deps.staging,
+      oktaSession: deps.oktaSession,
+      checkOrg,
+      runPairs: deps.indexRunPairs,
+    }),
 
     /** Refuses a second concurrent sync of the same org and mode; finds the watermark. */
     async beginSync(input: BeginSyncInput): Promise<BeginSyncResult> {
@@ -392,6 +402,10 @@ export function createActivities(deps: ActivityDeps) {
       checkOrg(input.orgUrl);
       groupRoles.forget(input.orgUrl, input.syncId);
       await deps.staging.removeSync(input.orgUrl, input.syncId);
+      await fs.rm(membershipIndexDir(deps.staging.root, input.orgUrl, input.syncId), {
+        recursive: true,
+        force: true,
+      });
     },
   });
 }

@@ -43,6 +43,9 @@ export function sessionOver(client: OktaClient): OktaSession {
     getUser: (id, call) => client.getUser(id, opts(call)),
     listGroupMembers: (id, call) => client.listGroupMembers(id, opts(call)),
     listSystemLogPage: (p, call) => client.listSystemLogPage(p, opts(call)),
+    listGroupsPage: (next, call) => client.listGroupsPage(next, opts(call)),
+    listGroupMembersPage: (id, next, call) => client.listGroupMembersPage(id, next, opts(call)),
+    listRoleAssignees: (call) => client.listRoleAssignees(opts(call)),
     counters: () => ({ apiCalls: counters.requests, rateLimited: counters.rateLimited }),
   };
 }

@@ -33,6 +33,19 @@ export interface OktaSession {
   getUser(userId: string, call?: CallOptions): Promise<OktaUser>;
   listGroupMembers(groupId: string, call?: CallOptions): Promise<OktaUser[]>;
   listSystemLogPage(params: SystemLogPageParams, call?: CallOptions): Promise<LogPage>;
+  /** Bulk strategy: one page of `GET /api/v1/groups` (the first when `nextUrl` is null). */
+  listGroupsPage(
+    nextUrl: string | null,
+    call?: CallOptions,
+  ): Promise<{ groups: OktaGroup[]; nextUrl: string | null; serverDate: string | null }>;
+  /** Bulk strategy: one page of a group's members (404 once the group is deleted). */
+  listGroupMembersPage(
+    groupId: string,
+    nextUrl: string | null,
+    call?: CallOptions,
+  ): Promise<{ users: OktaUser[]; nextUrl: string | null }>;
+  /** Bulk strategy: ids of every user holding a role assignment (`iam/assignees/users`). */
+  listRoleAssignees(call?: CallOptions): Promise<string[]>;
   /** Requests this session sent (retries included) and how many Okta answered with 429. */
   counters(): { apiCalls: number; rateLimited: number };
 }

@@ -31,6 +31,7 @@ export function syncInput(config: AppConfig, mode: SyncMode): SyncInput {
     pageConcurrency: config.pageConcurrency,
     systemLog: config.systemLog,
     systemLogMarginMs: config.systemLogMarginMs,
+    enrichment: config.enrichment,
   };
 }
 
@@ -87,6 +88,10 @@ export interface SyncSummary {
   /** Users the System Log named that Okta no longer knows (404): deleted since, no event. */
   deleted: number;
   error: string | null;
+  /** `bulk` or `per-user` (issue 11), with where user roles came from; null before it is decided. */
+  enrichment: string | null;
+  /** E.g. `iam/assignees/users` refused: roles were read per user. */
+  warning: string | null;
 }
 
 export function summaryOf(
@@ -121,6 +126,10 @@ export function summaryOf(
     sources: p?.effectiveMode === 'incremental' ? (p.systemLog?.sources ?? null) : null,
     deleted: p?.systemLog?.sources.deleted ?? 0,
     error: extra.error ?? p?.lastError ?? null,
+    enrichment: p?.enrichment
+      ? `${p.enrichment.strategy}${p.enrichment.strategy === 'bulk' ? ` (roles from ${p.enrichment.rolesFrom})` : ''}`
+      : null,
+    warning: p?.enrichment?.warning ?? null,
   };
 }
 

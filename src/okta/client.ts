@@ -31,6 +31,7 @@ import {
   type AuthChallenge,
   type OktaErrorContext,
 } from './errors';
+import { limiterKeyFor } from './limiter-keys';
 import { nextLink } from './link-header';
 import { notify, type OktaObserver } from './observer';
 import { validateOrgUrl } from './org-url';
@@ -181,16 +182,37 @@ export interface LogPage {
   serverDate: string | null;
 }
 
+export interface GroupsPage {
+  groups: OktaGroup[];
+  nextUrl: string | null;
+  /** Okta's `Date` header as ISO 8601; null if absent. */
+  serverDate: string | null;
+}
+
+export interface GroupMembersPage {
+  users: OktaUser[];
+  nextUrl: string | null;
+}
+
+export interface RoleAssigneesPage {
+  userIds: string[];
+  nextUrl: string | null;
+}
+
 const EP_USERS = 'GET /api/v1/users';
 const EP_USER_GROUPS = 'GET /api/v1/users/{userId}/groups';
 const EP_GROUP_ROLES = 'GET /api/v1/groups/{groupId}/roles';
 const EP_USER_FACTORS = 'GET /api/v1/users/{userId}/factors';
 const EP_USER_ROLES = 'GET /api/v1/users/{userId}/roles';
 const EP_USER = 'GET /api/v1/users/{userId}';
+const EP_GROUPS = 'GET /api/v1/groups';
 const EP_GROUP_MEMBERS = 'GET /api/v1/groups/{groupId}/users';
+const EP_ROLE_ASSIGNEES = 'GET /api/v1/iam/assignees/users';
 const EP_LOGS = 'GET /api/v1/logs';
 /** Okta's maximum page size of the group members and System Log listings. */
 const LARGE_PAGE_LIMIT = 1000;
+/** Okta documents no maximum for assignees; 200 keeps pages like the others. */
+const ASSIGNEES_PAGE_LIMIT = 200;
 
 /** Okta's page size maximum for users and user groups. */
 const PAGE_LIMIT = 200;
@@ -352,14 +374,27 @@ export class OktaClient {
     return user;
   }
 
-  /** Every member of a group (`GET /api/v1/groups/{id}/users`, 1000 a page). */
-  async listGroupMembers(groupId: string, call: CallOptions = {}): Promise<OktaUser[]> {
-    const path = `/api/v1/groups/${encodeURIComponent(checkId(groupId, 'groupId'))}/users`;
+  /** One page of `GET /api/v1/groups` (200 groups; the first page when `nextUrl` is null). */
+  async listGroupsPage(nextUrl: string | null, call: CallOptions = {}): Promise<GroupsPage> {
+    const url =
+      nextUrl !== null
+        ? this.checkLink(nextUrl, '/api/v1/groups', EP_GROUPS, 'nextUrl')
+        : this.buildUrl('/api/v1/groups', [['limit', String(PAGE_LIMIT)]]);
+    const page = await this.getPage(EP_GROUPS, url, call);
+    return {
+      groups: this.reduceList(EP_GROUPS, page.body, reduceGroup, url, call),
+      nextUrl: page.nextUrl,
+      serverDate: page.serverDateMs === null ? null : new Date(page.serverDateMs).toISOString(),
+    };
+  }
+
+  /** Every group of the org (all pages of `GET /api/v1/groups`). */
+  async listGroups(call: CallOptions = {}): Promise<OktaGroup[]> {
     return this.listAll(
-      EP_GROUP_MEMBERS,
-      path,
-      [['limit', String(LARGE_PAGE_LIMIT)]],
-      reduceUser,
+      EP_GROUPS,
+      '/api/v1/groups',
+      [['limit', String(PAGE_LIMIT)]],
+      reduceGroup,
       call,
     );
   }
@@ -390,6 +425,104 @@ export class OktaClient {
       nextUrl: (page.body as unknown[]).length === 0 ? null : page.nextUrl,
       serverDate: page.serverDateMs === null ? null : new Date(page.serverDateMs).toISOString(),
     };
+  }
+
+  /**
+   * One page of a group's members (`GET /api/v1/groups/{id}/users`, 1000 users, Okta's maximum);
+   * the first page when `nextUrl` is null. 404 (`OktaNotFoundError`) once the group is deleted.
+   */
+  async listGroupMembersPage(
+    groupId: string,
+    nextUrl: string | null,
+    call: CallOptions = {},
+  ): Promise<GroupMembersPage> {
+    const path = `/api/v1/groups/${encodeURIComponent(checkId(groupId, 'groupId'))}/users`;
+    const url =
+      nextUrl !== null
+        ? this.checkLink(nextUrl, path, EP_GROUP_MEMBERS, 'nextUrl')
+        : this.buildUrl(path, [['limit', String(LARGE_PAGE_LIMIT)]]);
+    const page = await this.getPage(EP_GROUP_MEMBERS, url, call);
+    return {
+      users: this.reduceList(EP_GROUP_MEMBERS, page.body, reduceUser, url, call),
+      nextUrl: page.nextUrl,
+    };
+  }
+
+  /** Every member of a group (all pages of `GET /api/v1/groups/{id}/users`). */
+  async listGroupMembers(groupId: string, call: CallOptions = {}): Promise<OktaUser[]> {
+    const out: OktaUser[] = [];
+    let next: string | null = null;
+    for (let pages = 0; pages === 0 || next !== null; pages++) {
+      if (pages >= this.maxPages) {
+        throw new OktaUnexpectedResponseError({
+          endpoint: EP_GROUP_MEMBERS,
+          path: `/api/v1/groups/${groupId}/users`,
+          detail: `more than ${this.maxPages} pages; giving up (maxPages)`,
+        });
+      }
+      const page: GroupMembersPage = await this.listGroupMembersPage(groupId, next, call);
+      out.push(...page.users);
+      next = page.nextUrl;
+    }
+    return out;
+  }
+
+  /**
+   * One page of `GET /api/v1/iam/assignees/users`: ids of the users holding role assignments.
+   * Paged through `_links.next` in the body, not the `Link` header.
+   */
+  async listRoleAssigneesPage(
+    nextUrl: string | null,
+    call: CallOptions = {},
+  ): Promise<RoleAssigneesPage> {
+    const path = '/api/v1/iam/assignees/users';
+    const url =
+      nextUrl !== null
+        ? this.checkLink(nextUrl, path, EP_ROLE_ASSIGNEES, 'nextUrl')
+        : this.buildUrl(path, [['limit', String(ASSIGNEES_PAGE_LIMIT)]]);
+    const res = await this.request(EP_ROLE_ASSIGNEES, url, call, 'object');
+    const body = res.body as Record<string, unknown>;
+    if (!Array.isArray(body['value'])) {
+      throw this.malformed(EP_ROLE_ASSIGNEES, url, 'the body has no `value` array');
+    }
+    const userIds = this.reduceList(
+      EP_ROLE_ASSIGNEES,
+      body['value'],
+      (v) => (isRecord(v) && typeof v['id'] === 'string' && v['id'] !== '' ? v['id'] : null),
+      url,
+      call,
+    );
+    const links = body['_links'];
+    const next = isRecord(links) && isRecord(links['next']) ? links['next']['href'] : undefined;
+    const resolved = typeof next === 'string' ? new URL(next, url).toString() : null;
+    return {
+      userIds,
+      nextUrl:
+        resolved === null
+          ? null
+          : this.checkLink(resolved, path, EP_ROLE_ASSIGNEES, 'the next link').toString(),
+    };
+  }
+
+  /** Ids of every user holding a role assignment (all pages of `iam/assignees/users`). */
+  async listRoleAssignees(call: CallOptions = {}): Promise<string[]> {
+    const out: string[] = [];
+    const seen = new Set<string>();
+    let next: string | null = null;
+    for (let pages = 0; pages === 0 || next !== null; pages++) {
+      if (pages >= this.maxPages || (next !== null && seen.has(next))) {
+        throw new OktaUnexpectedResponseError({
+          endpoint: EP_ROLE_ASSIGNEES,
+          path: '/api/v1/iam/assignees/users',
+          detail: `paging does not end (${pages} pages); giving up`,
+        });
+      }
+      if (next !== null) seen.add(next);
+      const page: RoleAssigneesPage = await this.listRoleAssigneesPage(next, call);
+      out.push(...page.userIds);
+      next = page.nextUrl;
+    }
+    return out;
   }
 
   /**
@@ -528,6 +661,7 @@ export class OktaClient {
     shape: 'array' | 'object' = 'array',
   ): Promise<{ body: unknown; headers: HeaderBag; observation: RateLimitObservation }> {
     const bucket = bucketFor('GET', url.pathname);
+    const limiterKey = limiterKeyFor('GET', url.pathname);
     const policy = this.retryPolicy;
     const waitDeadline = this.clock.now() + policy.rateLimitWaitBudgetMs;
     const ctx = { endpoint, path: url.pathname };
@@ -546,7 +680,7 @@ export class OktaClient {
           }
         : call.onWait;
       const permit = await this.limiter
-        .acquire(bucket, {
+        .acquire(limiterKey, {
           signal: call.signal,
           onWait,
           waitUntilMs: waitDeadline,

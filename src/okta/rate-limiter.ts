@@ -25,7 +25,13 @@
  * tightest one that is still safe.
  */
 
-import type { BucketId } from './buckets';
+/**
+ * What the limiter keeps one state for. The client passes an endpoint template
+ * (`limiter-keys.ts`): each template is fed by its own responses' `X-Rate-Limit-*` headers, which
+ * is right whether Okta counts several templates in one bucket (each sees the shared `Remaining`
+ * fall) or apart (none is held back by another's budget). A bucket id works as a key too.
+ */
+export type LimiterKey = string;
 import { systemClock, type Clock } from './clock';
 
 /** Why a caller is waiting; passed to `onWait` so an activity can heartbeat with a useful detail. */
@@ -175,7 +181,7 @@ export interface AcquireOptions {
 
 /** A granted slot. Call `release` exactly once, with what the response said (or null). */
 export interface Permit {
-  readonly bucket: BucketId;
+  readonly bucket: LimiterKey;
   /** The local time the slot was granted. */
   readonly grantedAtMs: number;
   release(observation: RateLimitObservation | null): void;
@@ -185,7 +191,7 @@ export interface Permit {
 export class RateLimitWaitExceeded extends Error {
   override readonly name = 'RateLimitWaitExceeded';
   constructor(
-    readonly bucket: BucketId,
+    readonly bucket: LimiterKey,
     readonly untilMs: number,
   ) {
     super(`bucket ${bucket} has no budget before ${new Date(untilMs).toISOString()}`);
@@ -226,7 +232,7 @@ interface BucketState {
 }
 
 interface Waiter {
-  bucket: BucketId;
+  bucket: LimiterKey;
   resolve: (p: Permit) => void;
   reject: (e: Error) => void;
   opts: AcquireOptions;
@@ -255,7 +261,7 @@ export interface RateLimiterSnapshot {
   inFlight: number;
   concurrencyCap: number;
   waiting: number;
-  buckets: Partial<Record<BucketId, BucketSnapshot>>;
+  buckets: Partial<Record<LimiterKey, BucketSnapshot>>;
 }
 
 /** After a 429 whose Reset is already past on our clock, wait at least this long. */
@@ -276,7 +282,7 @@ export class RateLimiter {
   private readonly defaultWindowMs: number;
   private readonly notifyEveryMs: number;
   private readonly clock: Clock;
-  private readonly buckets = new Map<BucketId, BucketState>();
+  private readonly buckets = new Map<LimiterKey, BucketState>();
   private waiters: Waiter[] = [];
   private inFlight = 0;
   private concurrencyCap: number;
@@ -314,7 +320,7 @@ export class RateLimiter {
   }
 
   /** Waits for a slot in `bucket`; resolves with a permit to release when the response arrives. */
-  acquire(bucket: BucketId, opts: AcquireOptions = {}): Promise<Permit> {
+  acquire(bucket: LimiterKey, opts: AcquireOptions = {}): Promise<Permit> {
     return new Promise<Permit>((resolve, reject) => {
       if (opts.signal?.aborted) {
         reject(new AcquireAborted(opts.signal.reason));
@@ -378,13 +384,13 @@ export class RateLimiter {
    * Records what a response said without a permit (e.g. a request made outside the limiter).
    * Normal callers report through `Permit.release`.
    */
-  observe(bucket: BucketId, observation: RateLimitObservation): void {
+  observe(bucket: LimiterKey, observation: RateLimitObservation): void {
     this.apply(this.state(bucket), observation, false);
     this.pump();
   }
 
   snapshot(): RateLimiterSnapshot {
-    const buckets: Partial<Record<BucketId, BucketSnapshot>> = {};
+    const buckets: Partial<Record<LimiterKey, BucketSnapshot>> = {};
     for (const [id, st] of this.buckets) {
       buckets[id] = {
         known: st.known,
@@ -407,12 +413,12 @@ export class RateLimiter {
    * The earliest local time at which `bucket` is expected to accept a request again, if it is
    * blocked by its window (or by a 429); null when it is not.
    */
-  blockedUntil(bucket: BucketId): number | null {
+  blockedUntil(bucket: LimiterKey): number | null {
     const v = this.check(this.state(bucket), this.clock.now());
     return !v.ok && v.reason === 'window' ? v.untilMs : null;
   }
 
-  private state(bucket: BucketId): BucketState {
+  private state(bucket: LimiterKey): BucketState {
     let st = this.buckets.get(bucket);
     if (!st) {
       st = {
@@ -482,7 +488,7 @@ export class RateLimiter {
 
   private pumpOnce(): void {
     const now = this.clock.now();
-    const blocked = new Map<BucketId, Verdict & { ok: false }>();
+    const blocked = new Map<LimiterKey, Verdict & { ok: false }>();
     let wakeAt = Infinity;
     const list = this.waiters;
     this.waiters = [];

@@ -28,12 +28,29 @@ export interface SimulatorOptions {
   /** Requests in flight at once; default 75 (Okta Enterprise), 0 = none. */
   concurrencyLimit?: number;
   faults?: FaultOptions;
+  /**
+   * How requests are counted: `buckets` (default) as Okta's published table (`okta/buckets.ts`:
+   * a user's groups, factors and roles share the `/api/v1` bucket); `per-template`: every
+   * endpoint template has its own window, with its bucket's limit (as if Okta counted them apart).
+   */
+  bucketGrouping?: BucketGrouping;
   /** At least one non-deprovisioned user is in exactly this many groups; default min(450, groups). */
   heavyUserGroups?: number;
   /** Epoch ms; drives timestamps, rate windows and the Date header. Default Date.now. */
   clock?: () => number;
   /** OAuth service apps and token lifetime (src/simulator/oauth/); SSWS tokens work regardless. */
   oauth?: OAuthSimOptions;
+}
+
+export type BucketGrouping = 'buckets' | 'per-template';
+
+export function bucketGroupingOf(value: unknown, name = 'bucketGrouping'): BucketGrouping {
+  if (value !== 'buckets' && value !== 'per-template') {
+    throw new TypeError(
+      `${name} must be "buckets" or "per-template" (got ${JSON.stringify(value)})`,
+    );
+  }
+  return value;
 }
 
 export interface ResolvedOptions {
@@ -48,6 +65,7 @@ export interface ResolvedOptions {
   rateLimitWindowMs: number;
   concurrencyLimit: number;
   faults: FaultOptions;
+  bucketGrouping: BucketGrouping;
   heavyUserGroups: number;
   clock: () => number;
   oauth: OAuthSimOptions;
@@ -148,6 +166,7 @@ export function resolveOptions(opts: SimulatorOptions = {}): ResolvedOptions {
       LIMITS.concurrency,
     ),
     faults: validateFaults(opts.faults ?? {}),
+    bucketGrouping: bucketGroupingOf(opts.bucketGrouping ?? 'buckets'),
     heavyUserGroups: integer(
       opts.heavyUserGroups ?? Math.min(450, groups),
       'heavyUserGroups',

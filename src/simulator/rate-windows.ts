@@ -25,8 +25,8 @@ interface BucketState {
 }
 
 export class RateWindows {
-  private readonly state = new Map<BucketId, BucketState>();
-  private readonly peak = new Map<BucketId, number>();
+  private readonly state = new Map<string, BucketState>();
+  private readonly peak = new Map<string, number>();
 
   constructor(
     private limits: Record<BucketId, number>,
@@ -34,20 +34,23 @@ export class RateWindows {
     private readonly clock: () => number,
   ) {}
 
-  /** Counts one request against `bucket` if its window has budget left. */
-  take(bucket: BucketId): WindowDecision {
+  /**
+   * Counts one request against the window `key` (default: the bucket itself; with the
+   * per-template grouping, the endpoint template) if it has budget left; `bucket` gives the limit.
+   */
+  take(bucket: BucketId, key: string = bucket): WindowDecision {
     const now = this.clock();
     const windowStart = Math.floor(now / this.windowMs) * this.windowMs;
-    let s = this.state.get(bucket);
+    let s = this.state.get(key);
     if (!s || s.windowStart !== windowStart) {
       s = { windowStart, used: 0 };
-      this.state.set(bucket, s);
+      this.state.set(key, s);
     }
     const limit = this.limits[bucket];
     const allowed = s.used < limit;
     if (allowed) {
       s.used++;
-      if (s.used > (this.peak.get(bucket) ?? 0)) this.peak.set(bucket, s.used);
+      if (s.used > (this.peak.get(key) ?? 0)) this.peak.set(key, s.used);
     }
     return {
       allowed,

@@ -15,6 +15,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { bucketFor, type BucketId } from '../okta/buckets';
+import { ApiError, groupNotFound } from './api-error';
+import { BulkEndpoints } from './bulk-endpoints';
 import { CursorCodec } from './cursor';
 import { type FaultOptions, FaultInjector, validateFaults } from './faults';
 import { FilterError, type FilterNode, parseFilter } from './filter';
@@ -35,7 +37,6 @@ import {
 import { Rng, saltOf } from './prng';
 import { ConcurrencyGate, RateWindows } from './rate-windows';
 import { endpointTemplate, type SimulatorStats, StatsCollector } from './stats';
-import { groupMembersLimit, groupMembersPage } from './group-members';
 import { LogRequestError } from './system-log';
 import { type MutationRequest, SimulatedTenant, type TenantChange } from './tenant';
 
@@ -66,17 +67,7 @@ export interface SimulatorInfo {
   concurrencyLimit: number;
   latencyMs: number;
   faults: FaultOptions;
-}
-
-class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly errorCode: string,
-    readonly summary: string,
-    readonly causes: string[] = [],
-  ) {
-    super(summary);
-  }
+  bucketGrouping: string;
 }
 
 class AdminError extends Error {
@@ -94,6 +85,8 @@ export class OktaSimulator {
   readonly tenant: SimulatedTenant;
   /** OAuth service apps: the token endpoint and the checks of Bearer/DPoP tokens. */
   readonly oauth: SimAuthorizationServer;
+  /** The bulk read endpoints of full syncs (groups, members, role assignees). */
+  readonly bulk: BulkEndpoints;
 
   private readonly opts: ResolvedOptions;
   private token: string;
@@ -125,6 +118,7 @@ export class OktaSimulator {
     this.faults = new FaultInjector(opts.seed, opts.faults);
     this.cursors = new CursorCodec(opts.seed);
     this.idRng = new Rng(opts.seed, saltOf('request-ids'));
+    this.bulk = new BulkEndpoints(tenant, this.cursors, `00o${this.idRng.alnum(17)}`);
     server.on('request', (req, res) => {
       this.handle(req, res).catch(() => {
         if (!res.headersSent)
@@ -226,6 +220,7 @@ export class OktaSimulator {
       concurrencyLimit: this.gate.configuredLimit,
       latencyMs: this.opts.latencyMs,
       faults: this.faults.current(),
+      bucketGrouping: this.opts.bucketGrouping,
     };
   }
 
@@ -279,7 +274,10 @@ export class OktaSimulator {
       return;
     }
     try {
-      const window = this.windows.take(bucket);
+      const window = this.windows.take(
+        bucket,
+        this.opts.bucketGrouping === 'per-template' ? endpoint : bucket,
+      );
       const rateHeaders = {
         'X-Rate-Limit-Limit': String(window.limit),
         'X-Rate-Limit-Remaining': String(window.remaining),
@@ -438,12 +436,16 @@ export class OktaSimulator {
         if (sub === 'groups') return get(() => this.listUserGroups(id, url, base));
         if (sub === 'factors') return get(() => this.listUserFactors(id, base));
         if (sub === 'roles') return get(() => this.listUserRoles(id, base));
+      } else if (resource === 'groups' && id === undefined) {
+        return get(() => this.bulk.listGroups(url, base));
       } else if (resource === 'groups' && id !== undefined) {
         if (sub === undefined) return get(() => this.getGroup(id, base));
         if (sub === 'roles') return get(() => this.listGroupRoles(id, base));
-        if (sub === 'users') return get(() => this.listGroupMembers(id, url, base));
+        if (sub === 'users') return get(() => this.bulk.listGroupMembers(id, url, base));
       } else if (resource === 'logs' && id === undefined) {
         return get(() => this.listLogs(url, base));
+      } else if (resource === 'iam' && id === 'assignees' && sub === 'users') {
+        return get(() => this.bulk.listRoleAssignees(url, base));
       }
       throw pathNotFound();
     } catch (err) {
@@ -548,29 +550,6 @@ export class OktaSimulator {
     const index = this.tenant.groupIndexOf(groupId);
     if (index === undefined) throw groupNotFound(groupId);
     return { status: 200, body: this.tenant.groupRolesJson(index, base) };
-  }
-
-  private listGroupMembers(groupId: string, url: URL, base: string): Reply {
-    const index = this.tenant.groupIndexOf(groupId);
-    if (index === undefined) throw groupNotFound(groupId);
-    const limit = groupMembersLimit(url.searchParams.get('limit'));
-    if (limit === null) {
-      throw new ApiError(400, 'E0000001', 'Api validation failed: limit', [
-        'limit: must be a positive integer',
-      ]);
-    }
-    const listing = `members:${groupId}`;
-    const after = this.decodeAfter(listing, url.searchParams.get('after'));
-    const page = groupMembersPage(this.tenant, index, after, limit, base);
-    const path = `${base}/api/v1/groups/${groupId}/users`;
-    const links = [`<${path}${url.search}>; rel="self"`];
-    if (page.nextAfter !== null) {
-      const next = new URLSearchParams();
-      next.set('after', this.cursors.encode(listing, page.nextAfter));
-      next.set('limit', String(limit));
-      links.push(`<${path}?${next.toString()}>; rel="next"`);
-    }
-    return { status: 200, body: page.body, headers: { link: links } };
   }
 
   private listLogs(url: URL, base: string): Reply {
@@ -791,10 +770,6 @@ function pageLimit(raw: string | null): number {
 
 function userNotFound(id: string): ApiError {
   return new ApiError(404, 'E0000007', `Not found: Resource not found: ${id} (User)`);
-}
-
-function groupNotFound(id: string): ApiError {
-  return new ApiError(404, 'E0000007', `Not found: Resource not found: ${id} (UserGroup)`);
 }
 
 function pathNotFound(): ApiError {

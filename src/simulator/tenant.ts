@@ -144,6 +144,9 @@ export class SimulatedTenant {
   private readonly deleted = new Set<number>();
   /** What the tenant's changes leave in Okta's System Log (`GET /api/v1/logs`). */
   readonly log: SimulatedSystemLog;
+  /** Members of each group (user indices, ascending), built on first use, dropped on a change. */
+  private memberIndex: Int32Array[] | undefined;
+  private readonly deletedGroups = new Set<number>();
 
   constructor(opts: TenantOptions) {
     this.seed = opts.seed;
@@ -251,6 +254,7 @@ export class SimulatedTenant {
     const deprovision = mutationCount(m.deprovision, 'deprovision');
     const now = this.clock();
     const result: MutationResult = { updated: [], created: [], deprovisioned: [], changes: [] };
+    this.memberIndex = undefined;
 
     const updatedSet = new Set<number>();
     const chosen: number[] = [];
@@ -304,6 +308,7 @@ export class SimulatedTenant {
       throw new TypeError(`change.op must be one of ${TENANT_CHANGE_OPS.join(', ')}`);
     }
     const now = this.clock();
+    this.memberIndex = undefined;
     const user = (): UserRecord => {
       const id = (c as { userId?: unknown }).userId;
       const index = typeof id === 'string' ? this.indexOf(id) : undefined;
@@ -413,28 +418,11 @@ export class SimulatedTenant {
     }
   }
 
-  /**
-   * One page of a group's members (`GET /api/v1/groups/{id}/users`) after user position `after`,
-   * in list order; deprovisioned users stay members, deleted ones are gone.
-   */
-  pageGroupMembers(groupIndex: number, after: number, limit: number): UserPage {
-    const indices: number[] = [];
-    for (let i = Math.max(0, after + 1); i < this.count && indices.length <= limit; i++) {
-      if (this.deleted.has(i)) continue;
-      if (this.recordAt(i).groups.includes(groupIndex)) indices.push(i);
-    }
-    const more = indices.length > limit;
-    if (more) indices.length = limit;
-    return { indices, more };
-  }
-
-  /** Ids of a group's current members (all pages), for tests. */
+  /** Ids of a group's current members, for tests; deleted users are gone, deprovisioned stay. */
   groupMemberIds(groupId: string): string[] {
     const g = this.groupIndexById.get(groupId);
     if (g === undefined) throw new Error(`No simulated group with id ${groupId}`);
-    return this.pageGroupMembers(g, -1, Number.MAX_SAFE_INTEGER).indices.map((i) =>
-      this.gen.userId(i),
-    );
+    return Array.from(this.membersOf(g), (i) => this.gen.userId(i));
   }
 
   private userTarget(rec: UserRecord): LogTarget {
@@ -463,6 +451,48 @@ export class SimulatedTenant {
       this.groupTarget(groupIndex),
       this.userTarget(rec),
     ]);
+  }
+
+  /**
+   * Deletes a group as an admin would: it leaves every member's group list and its id answers
+   * 404 from now on. Okta does not move a member's `lastUpdated` on a membership change.
+   */
+  deleteGroup(groupId: string): void {
+    const g = this.groupIndexById.get(groupId);
+    if (g === undefined) throw new Error(`deleteGroup: no simulated group with id ${groupId}`);
+    for (const i of this.membersOf(g)) {
+      const rec = this.recordAt(i);
+      rec.groups = rec.groups.filter((x) => x !== g);
+      this.overrides.set(i, rec);
+    }
+    this.groupIndexById.delete(groupId);
+    this.deletedGroups.add(g);
+    this.memberIndex = undefined;
+  }
+
+  /** Indices of the groups that exist, in `GET /api/v1/groups` order. */
+  liveGroupIndices(): number[] {
+    const out: number[] = [];
+    for (let g = 0; g < this.groupCount; g++) if (!this.deletedGroups.has(g)) out.push(g);
+    return out;
+  }
+
+  /** User indices of a group's members, ascending (the users list's order); deleted users are gone. */
+  membersOf(groupIndex: number): Int32Array {
+    if (this.memberIndex === undefined) {
+      const lists: number[][] = Array.from({ length: this.groupCount }, () => []);
+      for (let i = 0; i < this.count; i++) {
+        if (this.deleted.has(i)) continue;
+        for (const g of this.recordAt(i).groups) lists[g].push(i);
+      }
+      this.memberIndex = lists.map((l) => Int32Array.from(l));
+    }
+    return this.memberIndex[groupIndex];
+  }
+
+  /** Whether user `index` holds a role assignment of its own (not only through a group). */
+  hasDirectRoles(index: number): boolean {
+    return this.recordAt(index).roles.length > 0;
   }
 
   // ---- facts for tests, the CLI and /__sim/info ------------------------------------------

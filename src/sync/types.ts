@@ -8,6 +8,7 @@
  */
 import type { EnrichmentKind } from '../okta/types';
 import type { SystemLogMode, SystemLogPhaseState, SystemLogReport } from './system-log-phase';
+import type { EnrichmentChoice, EnrichmentState } from './bulk-types';
 
 export type SyncMode = 'full' | 'incremental';
 
@@ -74,6 +75,8 @@ export interface SyncInput {
   systemLogMarginMs?: number;
   /** Above this many log-named users the sync runs full instead. Default 20 000. */
   systemLogMaxUsers?: number;
+  /** Enrichment strategy (`OKTA_OCSF_ENRICHMENT`); default auto: bulk for full syncs. */
+  enrichment?: EnrichmentChoice;
   /** Set by the workflow itself when it continues as new; absent on a fresh start. */
   resume?: SyncResumeState;
 }
@@ -103,6 +106,8 @@ export interface SyncResumeState {
   totals: SyncTotals;
   /** The System Log phase (absent in states saved before it existed). */
   systemLog?: SystemLogPhaseState;
+  /** The enrichment strategy of this sync, decided once before its first page. */
+  enrichment?: EnrichmentState;
 }
 
 export type SyncStatus = 'running' | 'completed' | 'failed' | 'skipped';
@@ -123,6 +128,7 @@ export interface SyncProgress {
   /** What the System Log contributed (incremental syncs); null before the sync has begun. */
   systemLog: SystemLogReport | null;
   lastError: string | null;
+  enrichment?: EnrichmentState;
 }
 
 /** Result of a completed sync; also kept in its memo so the next incremental finds it. */

@@ -25,6 +25,7 @@ import {
 } from '@temporalio/workflow';
 import type { SyncActivities } from '../activities';
 import { ENRICHMENT_KINDS } from '../okta/types';
+import { bulkPhase, pageEnrichment, PER_USER } from './bulk-phase';
 import { makeSyncId } from '../sync/naming';
 import { countSync } from './sync-metrics';
 import {
@@ -145,6 +146,8 @@ const housekeeping = proxyActivities<SyncActivities>({
   retry: { maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
+const bulk = bulkPhase({ nonRetryable: NON_RETRYABLE, heartbeatTimeout: HEARTBEAT_TIMEOUT });
+
 export async function oktaSync(input: SyncInput): Promise<SyncResult> {
   const info = workflowInfo();
   const pagesPerRun = positiveOr(input.pagesPerRun, DEFAULT_PAGES_PER_RUN);
@@ -207,10 +210,25 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
   };
 
   let failure: unknown = null;
+  if (state.enrichment === undefined) {
+    try {
+      const ref = { orgUrl: input.orgUrl, syncId: state.syncId };
+      state.enrichment = await bulk.prepare(
+        input.enrichment,
+        state.effectiveMode,
+        ref,
+        addCounters,
+      );
+    } catch (err) {
+      failure = err;
+    }
+  }
+  // Without a decision the preparation failed, and no page runs.
+  const strategy = pageEnrichment(state.enrichment ?? PER_USER, enrich);
   const workflowScope = CancellationScope.current();
   const processPage = async (ref: PageRef): Promise<void> => {
     const groupsThenRoles = (async () => {
-      addCounters(await enrich.fetchUserGroups({ ...ref, maxAttempts }));
+      addCounters(await strategy.userGroups({ ...ref, maxAttempts }));
       const roles = await enrich.fetchGroupRoles({ ...ref, maxAttempts });
       addCounters(roles);
       totals.groupsResolved += roles.fetched;
@@ -218,7 +236,7 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
     const [, factors, userRoles] = await Promise.all([
       groupsThenRoles,
       enrich.fetchUserFactors({ ...ref, maxAttempts }),
-      enrich.fetchUserRoles({ ...ref, maxAttempts }),
+      strategy.userRoles({ ...ref, maxAttempts }),
     ]);
     addCounters(factors);
     addCounters(userRoles);
@@ -376,6 +394,7 @@ function resultOf(
     totals: state.totals,
     systemLog: state.systemLog?.report ?? null,
     lastError,
+    ...(state.enrichment && { enrichment: state.enrichment }),
   };
 }
 

@@ -85,7 +85,7 @@ describe('incremental sync', () => {
       const started = await startSync(client, t.config, 'full');
       // Wait until the first page is delivered, then change users of that page.
       let firstPageIds: string[] = [];
-      const deadline = Date.now() + 60_000;
+      const deadline = Date.now() + 180_000; // a bulk full sync builds its membership index first
       while (Date.now() < deadline) {
         const { events } = await readEvents(t.outDir);
         if (events.length >= 200) {

@@ -56,7 +56,7 @@ describe('worker crashes during a sync', () => {
       );
 
       // Crash 1: some pages delivered, the rest still to come.
-      const atFirstKill = await waitForParts(t.outDir, 3, 60_000);
+      const atFirstKill = await waitForParts(t.outDir, 3, 180_000); // after the index build
       expect(atFirstKill).toBeLessThan(totalParts);
       mark(`kill 1 at ${atFirstKill} parts`);
       await workers.kill(first);

@@ -74,6 +74,10 @@ function fakeSession(t: FakeTenant): () => OktaSession {
       getUser: () => Promise.reject(new Error('getUser is not faked')),
       listGroupMembers: () => Promise.reject(new Error('listGroupMembers is not faked')),
       listSystemLogPage: () => Promise.reject(new Error('listSystemLogPage is not faked')),
+      // The bulk strategy's reads are not exercised here.
+      listGroupsPage: () => Promise.reject(new Error('not used by these tests')),
+      listGroupMembersPage: () => Promise.reject(new Error('not used by these tests')),
+      listRoleAssignees: () => Promise.reject(new Error('not used by these tests')),
       counters: () => ({ apiCalls, rateLimited: 0 }),
     };
   };

@@ -53,6 +53,9 @@ function session(f: Fake, calls: SystemLogPageParams[]): () => OktaSession {
           serverDate: null,
         };
       },
+      listGroupsPage: () => Promise.reject(new Error('not used by the System Log phase')),
+      listGroupMembersPage: () => Promise.reject(new Error('not used by the System Log phase')),
+      listRoleAssignees: () => Promise.reject(new Error('not used by the System Log phase')),
       listGroupMembers: async (id: string) => {
         apiCalls++;
         const m = f.members?.[id];

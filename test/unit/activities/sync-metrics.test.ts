@@ -40,6 +40,9 @@ function fakeSession(): OktaSession {
     getUser: () => Promise.reject(new Error('not used by a full sync')),
     listGroupMembers: () => Promise.reject(new Error('not used by a full sync')),
     listSystemLogPage: () => Promise.reject(new Error('not used by a full sync')),
+    listGroupsPage: () => Promise.reject(new Error('not used by a per-user sync')),
+    listGroupMembersPage: () => Promise.reject(new Error('not used by a per-user sync')),
+    listRoleAssignees: () => Promise.reject(new Error('not used by a per-user sync')),
     // 00u2's factors keep failing: on the last attempt they fall back.
     listUserFactors: async (id) => {
       if (id === '00u2')
