@@ -4,6 +4,11 @@
  * Secrets are kept here and in the activities' closure only — never in workflow inputs.
  */
 import * as path from 'node:path';
+import {
+  DEFAULT_ACTIVITY_BUDGET_MS,
+  MAX_ACTIVITY_BUDGET_MS,
+  MIN_ACTIVITY_BUDGET_MS,
+} from './contract/activity-budget';
 import { parseKeyring, type Keyring } from './codec/keyring';
 import { validateOrgUrl } from './okta/org-url';
 import { parseSinkConfig, type SinkConfig } from './sinks/sink-config';
@@ -34,6 +39,8 @@ export interface AppConfig {
   pagesPerRun: number;
   pageConcurrency: number;
   maxConcurrentActivities: number;
+  /** Wall-clock bound of one sync activity, retries included (src/contract/activity-budget.ts). */
+  activityBudgetMs: number;
 }
 
 export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; errors: string[] };
@@ -146,6 +153,19 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds): ConfigRe
     what: 'an integer from 1 to 1000 (activities one worker runs at once)',
   });
 
+  const activityBudgetMs = num(
+    env,
+    'OKTA_OCSF_RETRY_BUDGET_MS',
+    DEFAULT_ACTIVITY_BUDGET_MS,
+    errors,
+    {
+      min: MIN_ACTIVITY_BUDGET_MS,
+      max: MAX_ACTIVITY_BUDGET_MS,
+      integer: true,
+      what: `an integer from ${MIN_ACTIVITY_BUDGET_MS} to ${MAX_ACTIVITY_BUDGET_MS} (ms one activity may take, retries and rate-limit waits included)`,
+    },
+  );
+
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
@@ -159,6 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds): ConfigRe
       pagesPerRun,
       pageConcurrency,
       maxConcurrentActivities,
+      activityBudgetMs,
     },
   };
 }

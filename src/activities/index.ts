@@ -13,7 +13,7 @@ import { validateEvent } from '../ocsf/validate';
 import type { EnrichmentKind, OktaFactor, OktaGroup, OktaRole, OktaUser } from '../okta/types';
 import type { EventSink } from '../sinks/sink';
 import { pagePartId, syncWorkflowId, orgKey, SYNC_WORKFLOW_TYPE } from '../sync/naming';
-import type { StagingStore } from '../sync/staging';
+import { StagingMissingError, type StagingStore } from '../sync/staging';
 import type {
   BeginSyncInput,
   BeginSyncResult,
@@ -27,7 +27,7 @@ import type {
   ListUsersPageResult,
 } from '../sync/types';
 import { enrichPage, resultOf, USERS, type StagedEnrichment } from './enrich-page';
-import { isNotFound, isTransient, toApplicationFailure } from './failures';
+import { isNotFound, isTransient, toApplicationFailure, withFailureConversion } from './failures';
 import type { CallOptions, OktaSession } from './okta-session';
 import { GroupRolesCache } from './group-roles-cache';
 import { withLivenessHeartbeat } from './liveness';
@@ -79,8 +79,11 @@ export function createActivities(deps: ActivityDeps) {
     };
   }
 
-  // Every activity heartbeats while it runs: what lets Temporal retry it soon after a crash.
-  return withLivenessHeartbeat({
+  // Every activity heartbeats while it runs: what lets Temporal retry it soon after a crash; and
+  // whatever it throws is converted by the error table, so no error retries unbounded.
+  const heartbeatingAndConverted = <T extends object>(a: T): T =>
+    withLivenessHeartbeat(withFailureConversion(a));
+  return heartbeatingAndConverted({
     /** Refuses a second concurrent sync of the same org and mode; finds the watermark. */
     async beginSync(input: BeginSyncInput): Promise<BeginSyncResult> {
       checkOrg(input.orgUrl);
@@ -287,7 +290,9 @@ export function createActivities(deps: ActivityDeps) {
           const known = await groupRoles.get(orgUrl, syncId, g.id);
           if (known === undefined) {
             throw toApplicationFailure(
-              new Error(`roles of group ${g.id} are missing from staging for ${pagePartId(page)}`),
+              new StagingMissingError(
+                `roles of group ${g.id} are missing from staging for ${pagePartId(page)}`,
+              ),
             );
           }
           groupRolesById[g.id] = known;

@@ -28,6 +28,7 @@ export function syncInput(config: AppConfig, mode: SyncMode): SyncInput {
     mode,
     pagesPerRun: config.pagesPerRun,
     pageConcurrency: config.pageConcurrency,
+    activityBudgetMs: config.activityBudgetMs,
   };
 }
 

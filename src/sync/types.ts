@@ -67,6 +67,11 @@ export interface SyncInput {
    * For tests and operators who need the fallback sooner (or later).
    */
   enrichRetry?: Partial<EnrichRetryPolicy>;
+  /**
+   * Wall-clock bound of one activity, all its attempts and rate-limit waits included
+   * (`scheduleToCloseTimeout`; src/contract/activity-budget.ts). Default 30 min.
+   */
+  activityBudgetMs?: number;
   /** Set by the workflow itself when it continues as new; absent on a fresh start. */
   resume?: SyncResumeState;
 }
