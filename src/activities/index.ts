@@ -12,11 +12,9 @@ import type { UserInventoryInfo } from '../ocsf/types';
 import { validateEvent } from '../ocsf/validate';
 import type { EnrichmentKind, OktaFactor, OktaGroup, OktaRole, OktaUser } from '../okta/types';
 import type { EventSink } from '../sinks/sink';
-import { pagePartId, syncWorkflowId, orgKey, SYNC_WORKFLOW_TYPE } from '../sync/naming';
+import { pagePartId } from '../sync/naming';
 import { StagingMissingError, type StagingStore } from '../sync/staging';
 import type {
-  BeginSyncInput,
-  BeginSyncResult,
   DeliverPageInput,
   DeliverPageResult,
   EnrichInput,
@@ -31,6 +29,7 @@ import { isNotFound, isTransient, toApplicationFailure, withFailureConversion } 
 import type { CallOptions, OktaSession } from './okta-session';
 import { GroupRolesCache } from './group-roles-cache';
 import { withLivenessHeartbeat } from './liveness';
+import { coordinationActivities } from './coordination';
 
 export interface ActivityDeps {
   /** Origin of the one Okta org this worker serves. */
@@ -39,7 +38,7 @@ export interface ActivityDeps {
   sink: EventSink;
   /** A new session per activity execution, over the process-wide rate limiter. */
   oktaSession: () => OktaSession;
-  /** Temporal client for visibility look-ups (previous watermark, running syncs). */
+  /** Temporal client, to reach the org's coordinator workflow. */
   temporalClient: () => Promise<Client>;
 }
 
@@ -84,43 +83,7 @@ export function createActivities(deps: ActivityDeps) {
   const heartbeatingAndConverted = <T extends object>(a: T): T =>
     withLivenessHeartbeat(withFailureConversion(a));
   return heartbeatingAndConverted({
-    /** Refuses a second concurrent sync of the same org and mode; finds the watermark. */
-    async beginSync(input: BeginSyncInput): Promise<BeginSyncResult> {
-      checkOrg(input.orgUrl);
-      const client = await deps.temporalClient();
-      const prefix = syncWorkflowId(input.orgUrl, input.mode);
-      let conflictWith: string | null = null;
-      const ownStart = Date.parse(input.startedAt);
-      for await (const wf of client.workflow.list({
-        query: `WorkflowType = '${SYNC_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH '${prefix}'`,
-      })) {
-        if (wf.workflowId === input.workflowId) continue;
-        // Two syncs that start together both see each other: the earlier one (ties: the smaller
-        // id) runs, the other steps aside — never both skip, never both run.
-        const otherStart = wf.startTime.getTime();
-        if (
-          otherStart < ownStart ||
-          (otherStart === ownStart && wf.workflowId < input.workflowId)
-        ) {
-          conflictWith = wf.workflowId;
-          break;
-        }
-      }
-      if (input.mode === 'full') {
-        return { conflictWith, effectiveMode: 'full', previousWatermark: null, filter: null };
-      }
-      const previousWatermark = await latestWatermark(client, input.orgUrl);
-      if (previousWatermark === null) {
-        log.info('no previous successful sync found: this incremental sync runs as a full one');
-        return { conflictWith, effectiveMode: 'full', previousWatermark: null, filter: null };
-      }
-      return {
-        conflictWith,
-        effectiveMode: 'incremental',
-        previousWatermark,
-        filter: `lastUpdated gt "${previousWatermark}"`,
-      };
-    },
+    ...coordinationActivities(checkOrg, deps.temporalClient),
 
     async listUsersPage(input: ListUsersPageInput): Promise<ListUsersPageResult> {
       checkOrg(input.orgUrl);
@@ -385,23 +348,4 @@ export function resumedDelivery(details: unknown, syncId: string, partId: string
   const n = d.delivered;
   if (d.syncId !== syncId || d.partId !== partId) return 0;
   return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : 0;
-}
-
-/**
- * The newest watermark among this org's completed syncs, full or incremental, read from the
- * memo that `oktaSync` writes on completion: Temporal itself keeps it, no other database.
- */
-async function latestWatermark(client: Client, orgUrl: string): Promise<string | null> {
-  const query =
-    `WorkflowType = '${SYNC_WORKFLOW_TYPE}' AND ExecutionStatus = 'Completed' ` +
-    `AND WorkflowId STARTS_WITH 'okta-ocsf-sync-${orgKey(orgUrl)}-'`;
-  let best: string | null = null;
-  let seen = 0;
-  for await (const wf of client.workflow.list({ query, pageSize: 50 })) {
-    const w = wf.memo?.watermark;
-    if (typeof w === 'string' && (best === null || w > best)) best = w;
-    // Visibility lists newest first; a few dozen is plenty to find the latest.
-    if (++seen >= 50) break;
-  }
-  return best;
 }

@@ -129,23 +129,6 @@ export interface SyncResult extends SyncProgress {
 
 // ---- activity inputs and results -------------------------------------------------------------
 
-export interface BeginSyncInput {
-  orgUrl: string;
-  mode: SyncMode;
-  workflowId: string;
-  runId: string;
-  /** When this workflow started (ISO): of two syncs started together, the earlier one runs. */
-  startedAt: string;
-}
-
-export interface BeginSyncResult {
-  /** Another sync of this org and mode is running: this one must not run. */
-  conflictWith: string | null;
-  effectiveMode: SyncMode;
-  previousWatermark: string | null;
-  filter: string | null;
-}
-
 export interface PageRef {
   orgUrl: string;
   syncId: string;

@@ -34,6 +34,7 @@ import {
 } from '../contract/activity-budget';
 import { NON_RETRYABLE_ERROR_TYPES } from '../contract/error-table';
 import { ENRICHMENT_KINDS } from '../okta/types';
+import type { SyncSlotHolder } from '../sync/coordination';
 import { makeSyncId } from '../sync/naming';
 import {
   emptyTotals,
@@ -48,6 +49,7 @@ import {
   type SyncStatus,
   type SyncTotals,
 } from '../sync/types';
+import { acquireSyncSlot, releaseSyncSlot } from './sync-slot';
 
 export const progressQuery = defineQuery<SyncProgress>('progress');
 
@@ -162,38 +164,36 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
   );
   const maxAttempts = enrichRetry.maximumAttempts;
 
+  const holder: SyncSlotHolder = {
+    workflowId: info.workflowId,
+    firstRunId: info.firstExecutionRunId,
+    mode: input.mode,
+  };
   let state: SyncResumeState;
   if (input.resume) {
     state = input.resume;
   } else {
-    const begin = await housekeeping.beginSync({
-      orgUrl: input.orgUrl,
-      mode: input.mode,
-      workflowId: info.workflowId,
-      runId: info.runId,
-      startedAt: info.startTime.toISOString(),
-    });
+    // The org's coordinator decides whether this sync runs now, later, or not at all, and
+    // gives it the watermark of the last successful sync.
+    const slot = await acquireSyncSlot(housekeeping, input.orgUrl, holder);
+    const previousWatermark = 'granted' in slot ? slot.granted.previousWatermark : null;
+    // An incremental sync with no successful sync before it runs as a full one.
+    const incremental = input.mode === 'incremental' && previousWatermark !== null;
     const startedAt = new Date();
     state = {
       syncId: makeSyncId(startedAt, input.mode, info.firstExecutionRunId),
       startedAt: startedAt.toISOString(),
       runNumber: 1,
-      effectiveMode: begin.effectiveMode,
-      filter: begin.filter,
+      effectiveMode: incremental ? 'incremental' : 'full',
+      filter: incremental ? `lastUpdated gt "${previousWatermark}"` : null,
       nextUrl: null,
       pagesListed: 0,
       watermark: null,
-      previousWatermark: begin.previousWatermark,
+      previousWatermark: incremental ? previousWatermark : null,
       totals: emptyTotals(),
     };
-    if (begin.conflictWith) {
-      const skipped = resultOf(
-        input,
-        state,
-        'skipped',
-        `another sync is running: ${begin.conflictWith}`,
-        0,
-      );
+    if ('refused' in slot) {
+      const skipped = resultOf(input, state, 'skipped', slot.refused.reason, 0);
       return { ...skipped, finishedAt: new Date().toISOString(), watermark: null, location: null };
     }
   }
@@ -296,6 +296,8 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
     log.error('sync failed', { syncId: state.syncId, error: lastError });
     // Best effort: the staging of a failed sync is useless to a new one.
     await housekeeping.finishSync({ orgUrl: input.orgUrl, syncId: state.syncId }).catch(() => {});
+    // Best effort too: the coordinator also notices a holder that has ended.
+    await releaseSyncSlot(housekeeping, input.orgUrl, holder, null).catch(() => {});
     throw ApplicationFailure.nonRetryable(
       `Okta sync ${state.syncId} failed after delivering ${totals.events} events: ${lastError}`,
       'SyncFailed',
@@ -318,7 +320,9 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
     watermark: state.watermark,
     location,
   };
-  // The next incremental sync finds its watermark here, through Temporal's visibility.
+  // The next incremental sync starts from this watermark: the coordinator keeps it. The memo is
+  // for operators browsing the Temporal UI only.
+  await releaseSyncSlot(housekeeping, input.orgUrl, holder, state.watermark);
   upsertMemo({ watermark: state.watermark, finishedAt: result.finishedAt, totals });
   await condition(allHandlersFinished);
   return result;
