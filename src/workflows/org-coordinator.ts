@@ -83,6 +83,13 @@ export async function orgCoordinator(input: CoordinatorInput): Promise<void> {
     };
     await signalQuietly(who, SLOT_REFUSED_SIGNAL, r);
   };
+  /** The slot is free again; a completed sync's watermark is kept (the newest one wins). */
+  const release = (r: SlotRelease): void => {
+    if (r.watermark !== null && (state.watermark === null || r.watermark > state.watermark)) {
+      state.watermark = r.watermark;
+    }
+    if (state.running && same(state.running, r)) state.running = null;
+  };
   const startNext = async (): Promise<void> => {
     const next = state.queue.shift();
     if (next) await grant(next);
@@ -97,11 +104,8 @@ export async function orgCoordinator(input: CoordinatorInput): Promise<void> {
     const ev = inbox.shift()!;
     handled += 1;
     if (ev.kind === 'release') {
-      if (state.running && same(state.running, ev.r)) {
-        if (ev.r.watermark !== null) state.watermark = ev.r.watermark;
-        state.running = null;
-        await startNext();
-      }
+      release(ev.r);
+      if (state.running === null) await startNext();
       continue;
     }
     const who = ev.who;
@@ -114,6 +118,16 @@ export async function orgCoordinator(input: CoordinatorInput): Promise<void> {
     const alive = state.running
       ? await probe.isSyncRunning(state.running).catch(() => true)
       : false;
+    // A holder releases (an activity) before its workflow ends: when it is seen ended, its
+    // release is already waiting in the inbox, behind this request. Take it first, with its
+    // watermark, rather than evicting the holder without it.
+    const pendingRelease = state.running
+      ? inbox.findIndex((e) => e.kind === 'release' && same(e.r, state.running!))
+      : -1;
+    if (!alive && pendingRelease >= 0) {
+      const [r] = inbox.splice(pendingRelease, 1);
+      if (r?.kind === 'release') release(r.r);
+    }
     if (state.running && !alive) {
       log.warn('the running sync ended without releasing its slot', { ...state.running });
       state.running = null;

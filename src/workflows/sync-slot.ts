@@ -26,7 +26,7 @@ interface SlotActivities {
 
 /**
  * Resolves when the coordinator answers: at once when the org is idle, after the running sync
- * ends when this one is queued (its own activities bound how long that is).
+ * ends when this one is queued (that sync's own activity bounds bound how long).
  */
 export async function acquireSyncSlot(
   acts: SlotActivities,
@@ -36,8 +36,10 @@ export async function acquireSyncSlot(
   let answer: SlotAnswer | null = null;
   setHandler(slotGrantedSignal, (granted) => void (answer ??= { granted }));
   setHandler(slotRefusedSignal, (refused) => void (answer ??= { refused }));
-  await acts.requestSyncSlot({ orgUrl, holder });
-  await condition(() => answer !== null);
+  // Asked again every minute while queued: a coordinator that lost the request (terminated,
+  // reset) gets it back, and the coordinator ignores a request it already holds or queues.
+  do await acts.requestSyncSlot({ orgUrl, holder });
+  while (!(await condition(() => answer !== null, '1 minute')));
   return answer!;
 }
 

@@ -115,6 +115,8 @@ describe('the org coordinator', () => {
     try {
       const full = await startSync(client, t.config, 'full');
       await full.handle.result();
+      // Enough changes that the incremental still runs when the other requests arrive.
+      sim.tenant.mutate({ update: 300, create: 0, deprovision: 0 });
 
       const input: SyncInput = { orgUrl: sim.url, mode: 'incremental' };
       const base = syncWorkflowId(sim.url, 'incremental');
