@@ -29,10 +29,11 @@ export function coordinationActivities(
     checkOrg(orgUrl);
     const client = await temporalClient();
     const args: [CoordinatorInput] = [{ orgUrl }];
+    // The coordinator runs where the syncs of this org run.
+    const taskQueue = Context.current().info.taskQueue;
     await client.workflow.signalWithStart(COORDINATOR_WORKFLOW_TYPE, {
-      workflowId: coordinatorWorkflowId(orgUrl),
-      // The coordinator runs where the syncs of this org run.
-      taskQueue: Context.current().info.taskQueue,
+      workflowId: coordinatorWorkflowId(orgUrl, taskQueue),
+      taskQueue,
       args,
       signal,
       signalArgs: [arg],

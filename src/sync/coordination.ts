@@ -7,9 +7,13 @@ import type { SyncMode } from './types';
 
 export const COORDINATOR_WORKFLOW_TYPE = 'orgCoordinator';
 
-/** One coordinator per org, whatever the task queue or mode. */
-export function coordinatorWorkflowId(orgUrl: string): string {
-  return `okta-ocsf-coordinator-${orgKey(orgUrl)}`;
+/**
+ * One coordinator per org and task queue. A deployment serves one org per task queue (a worker
+ * refuses another org), so this is one per org; the queue is in the id so that the coordinator
+ * always runs where that org's workers poll (tests run one org on several queues).
+ */
+export function coordinatorWorkflowId(orgUrl: string, taskQueue: string): string {
+  return `okta-ocsf-coordinator-${orgKey(orgUrl)}-${taskQueue}`;
 }
 
 /** Who asks: a sync chain is known by its workflow id and the run id of its first run. */

@@ -1,5 +1,5 @@
 /**
- * The coordinator of one Okta org: a long-lived workflow (id `okta-ocsf-coordinator-<org>`,
+ * The coordinator of one Okta org: a long-lived workflow (id `okta-ocsf-coordinator-<org>-<task queue>`,
  * started by the first sync that asks, with signal-with-start) that
  * - lets one sync of the org run at a time, and decides what a second request gets;
  * - owns the incremental watermark: a completed sync reports it here, the next sync is given it.

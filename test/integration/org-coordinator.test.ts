@@ -100,7 +100,7 @@ describe('the org coordinator', () => {
         changed.updated.length + changed.created.length + changed.deprovisioned.length,
       );
       const state = await client.workflow
-        .getHandle(coordinatorWorkflowId(sim.url))
+        .getHandle(coordinatorWorkflowId(sim.url, t.taskQueue))
         .query<CoordinatorState>('state');
       expect(state.watermark).toBe(incResult.watermark);
       expect(state.running).toBeNull();
@@ -157,7 +157,7 @@ describe('the org coordinator', () => {
     const w = await inProcessWorker(t.config);
     try {
       const inc = await startSync(client, t.config, 'incremental'); // no watermark yet: runs full
-      const coordinator = client.workflow.getHandle(coordinatorWorkflowId(sim.url));
+      const coordinator = client.workflow.getHandle(coordinatorWorkflowId(sim.url, t.taskQueue));
       await eventually(
         () =>
           coordinator.query<CoordinatorState>('state').then(
