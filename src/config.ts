@@ -5,6 +5,11 @@
  */
 import { ENRICHMENT_CHOICES, type EnrichmentChoice } from './sync/bulk-types';
 import * as path from 'node:path';
+import {
+  DEFAULT_ACTIVITY_BUDGET_MS,
+  MAX_ACTIVITY_BUDGET_MS,
+  MIN_ACTIVITY_BUDGET_MS,
+} from './contract/activity-budget';
 import { parseKeyring, type Keyring } from './codec/keyring';
 import { parseMetricsAddress } from './metrics/metrics-address';
 import { parseOktaCredentials, type OktaCredentials } from './okta/auth/credentials';
@@ -49,6 +54,8 @@ export interface AppConfig {
   enrichment: EnrichmentChoice;
   /** `OKTA_OCSF_INDEX_RUN_PAIRS`: memberships buffered per sorted run of the index build. */
   indexRunPairs: number;
+  /** Wall-clock bound of one sync activity, retries included (src/contract/activity-budget.ts). */
+  activityBudgetMs: number;
 }
 
 export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; errors: string[] };
@@ -188,6 +195,18 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds): ConfigRe
       `OKTA_OCSF_ENRICHMENT must be one of ${ENRICHMENT_CHOICES.join(', ')} (got ${JSON.stringify(enrichment)})`,
     );
   }
+  const activityBudgetMs = num(
+    env,
+    'OKTA_OCSF_RETRY_BUDGET_MS',
+    DEFAULT_ACTIVITY_BUDGET_MS,
+    errors,
+    {
+      min: MIN_ACTIVITY_BUDGET_MS,
+      max: MAX_ACTIVITY_BUDGET_MS,
+      integer: true,
+      what: `an integer from ${MIN_ACTIVITY_BUDGET_MS} to ${MAX_ACTIVITY_BUDGET_MS} (ms one activity may take, retries and rate-limit waits included)`,
+    },
+  );
 
   if (errors.length > 0) return { ok: false, errors };
   return {
@@ -207,6 +226,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds): ConfigRe
       systemLogMarginMs: systemLogMarginSeconds * 1000,
       enrichment,
       indexRunPairs,
+      activityBudgetMs,
     },
   };
 }

@@ -3,34 +3,26 @@
  * decides on the failure's `type`, and a rate-limit failure carries `nextRetryDelay` so Temporal
  * retries exactly when Okta's window resets, not on a blind backoff.
  *
+ * Whether a failure is retried comes from the error table (src/contract/error-table.ts): `fatal`
+ * types are non-retryable at once, unknown types after `BOUNDED_ATTEMPTS`.
+ *
  * Messages are built from our own typed errors, which never carry the token; an unknown error is
  * reduced to its message so that an axios error (which holds request headers) never travels.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-
-/** Errors without a `retryable` flag that retrying cannot fix, by `name`. */
-const NOT_RETRYABLE = new Set([
-  'OrgMismatchError',
-  'OcsfValidationError',
-  'SinkRejectedError',
-  'OktaAbortedError',
-]);
+import { BOUNDED_ATTEMPTS, isTransientType, retryabilityOf } from '../contract/error-table';
 
 export function isNotFound(err: unknown): boolean {
   return errorName(err) === 'OktaNotFoundError';
 }
 
 /**
- * Worth trying again later (429, 5xx, timeouts, resets, malformed bodies, sink hiccups). The
- * Okta client's errors say so themselves (`retryable`); an unknown error (a file system hiccup in
- * staging) is given the benefit of the doubt — the retry policy bounds it.
+ * Worth trying again later (429, 5xx, timeouts, resets, malformed bodies, sink hiccups), by the
+ * error table (src/contract/error-table.ts). Unknown errors are not: they are retried a bounded
+ * number of times by `toApplicationFailure`, and never turn into an enrichment fallback.
  */
 export function isTransient(err: unknown): boolean {
-  if (err && typeof err === 'object' && 'retryable' in err) {
-    const flag = (err as { retryable: unknown }).retryable;
-    if (typeof flag === 'boolean') return flag;
-  }
-  return !NOT_RETRYABLE.has(errorName(err));
+  return isTransientType(errorName(err));
 }
 
 export function errorName(err: unknown): string {
@@ -54,18 +46,60 @@ export function toApplicationFailure(err: unknown, now: number = Date.now()): Er
   // Temporal retries on another worker instead of failing the sync.
   const cancelled = cancellationReason();
   if (cancelled !== null) return cancelled;
-  const name = errorName(err);
+  const type = errorName(err);
   const message = err instanceof Error ? err.message : String(err);
-  if (!isTransient(err)) {
-    return ApplicationFailure.create({ message, type: name, nonRetryable: true });
+  switch (retryabilityOf(type)) {
+    case 'fatal':
+      return ApplicationFailure.create({ message, type, nonRetryable: true });
+    case 'bounded': {
+      const attempt = currentAttempt();
+      if (attempt >= BOUNDED_ATTEMPTS) {
+        return ApplicationFailure.create({
+          message: `${message} (${type}, not known to be transient: gave up after attempt ${attempt} of ${BOUNDED_ATTEMPTS})`,
+          type,
+          nonRetryable: true,
+        });
+      }
+      return ApplicationFailure.create({ message, type });
+    }
+    case 'transient': {
+      const resetAt = resetAtOf(err);
+      if (resetAt !== null) {
+        // A little past the reset, so the retry does not land in the last instant of the window.
+        const delay = Math.max(1000, resetAt - now + 250);
+        return ApplicationFailure.create({ message, type, nextRetryDelay: delay });
+      }
+      return ApplicationFailure.create({ message, type });
+    }
   }
-  const resetAt = resetAtOf(err);
-  if (resetAt !== null) {
-    // A little past the reset, so the retry does not land in the last instant of the window.
-    const delay = Math.max(1000, resetAt - now + 250);
-    return ApplicationFailure.create({ message, type: name, nextRetryDelay: delay });
+}
+
+/** Converts whatever an activity throws, so no error escapes the table (see `toApplicationFailure`). */
+export function withFailureConversion<T extends object>(activities: T): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(activities)) {
+    if (typeof fn !== 'function') {
+      wrapped[name] = fn;
+      continue;
+    }
+    wrapped[name] = async (...args: unknown[]): Promise<unknown> => {
+      try {
+        return await (fn as (...a: unknown[]) => Promise<unknown>).apply(activities, args);
+      } catch (err) {
+        throw toApplicationFailure(err);
+      }
+    };
   }
-  return ApplicationFailure.create({ message, type: name });
+  return wrapped as T;
+}
+
+/** The attempt being run (1-based); 1 outside an activity (unit tests of this module). */
+function currentAttempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
 }
 
 function cancellationReason(): Error | null {

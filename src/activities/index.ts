@@ -21,11 +21,9 @@ import {
   type OktaUser,
 } from '../okta/types';
 import type { EventSink } from '../sinks/sink';
-import { pagePartId, syncWorkflowId, orgKey, SYNC_WORKFLOW_TYPE } from '../sync/naming';
-import type { StagingStore } from '../sync/staging';
+import { pagePartId } from '../sync/naming';
+import { StagingMissingError, type StagingStore } from '../sync/staging';
 import type {
-  BeginSyncInput,
-  BeginSyncResult,
   DeliverPageInput,
   DeliverPageResult,
   EnrichInput,
@@ -37,11 +35,12 @@ import type {
 } from '../sync/types';
 import { changedUsersActivities } from './changed-users';
 import { enrichPage, resultOf, USERS, type StagedEnrichment } from './enrich-page';
-import { isNotFound, isTransient, toApplicationFailure } from './failures';
+import { isNotFound, isTransient, toApplicationFailure, withFailureConversion } from './failures';
 import type { CallOptions, OktaSession } from './okta-session';
 import { GroupRolesCache } from './group-roles-cache';
 import { withLivenessHeartbeat } from './liveness';
 import { bulkActivities, membershipIndexDir } from './bulk-enrichment';
+import { coordinationActivities } from './coordination';
 
 export interface ActivityDeps {
   /** Origin of the one Okta org this worker serves. */
@@ -50,7 +49,7 @@ export interface ActivityDeps {
   sink: EventSink;
   /** A new session per activity execution, over the process-wide rate limiter. */
   oktaSession: () => OktaSession;
-  /** Temporal client for visibility look-ups (previous watermark, running syncs). */
+  /** Temporal client, to reach the org's coordinator workflow. */
   temporalClient: () => Promise<Client>;
   /** The worker's metrics (OKTA_OCSF_METRICS_ADDRESS); absent: nothing is recorded. */
   metrics?: SyncMetrics;
@@ -94,54 +93,21 @@ export function createActivities(deps: ActivityDeps) {
     };
   }
 
-  // Every activity heartbeats while it runs: what lets Temporal retry it soon after a crash.
-  return withLivenessHeartbeat({
+  // Every activity heartbeats while it runs: what lets Temporal retry it soon after a crash; and
+  // whatever it throws is converted by the error table, so no error retries unbounded.
+  const heartbeatingAndConverted = <T extends object>(a: T): T =>
+    withLivenessHeartbeat(withFailureConversion(a));
+  return heartbeatingAndConverted({
+    ...coordinationActivities(checkOrg, deps.temporalClient),
     // The System Log phase of incremental syncs (issue 12).
     ...changedUsersActivities({ staging: deps.staging, oktaSession: deps.oktaSession, checkOrg }),
+    // The bulk enrichment of full syncs (issue 11).
     ...bulkActivities({
       staging: deps.staging,
       oktaSession: deps.oktaSession,
       checkOrg,
       runPairs: deps.indexRunPairs,
     }),
-
-    /** Refuses a second concurrent sync of the same org and mode; finds the watermark. */
-    async beginSync(input: BeginSyncInput): Promise<BeginSyncResult> {
-      checkOrg(input.orgUrl);
-      const client = await deps.temporalClient();
-      const prefix = syncWorkflowId(input.orgUrl, input.mode);
-      let conflictWith: string | null = null;
-      const ownStart = Date.parse(input.startedAt);
-      for await (const wf of client.workflow.list({
-        query: `WorkflowType = '${SYNC_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH '${prefix}'`,
-      })) {
-        if (wf.workflowId === input.workflowId) continue;
-        // Two syncs that start together both see each other: the earlier one (ties: the smaller
-        // id) runs, the other steps aside — never both skip, never both run.
-        const otherStart = wf.startTime.getTime();
-        if (
-          otherStart < ownStart ||
-          (otherStart === ownStart && wf.workflowId < input.workflowId)
-        ) {
-          conflictWith = wf.workflowId;
-          break;
-        }
-      }
-      if (input.mode === 'full') {
-        return { conflictWith, effectiveMode: 'full', previousWatermark: null, filter: null };
-      }
-      const previousWatermark = await latestWatermark(client, input.orgUrl);
-      if (previousWatermark === null) {
-        log.info('no previous successful sync found: this incremental sync runs as a full one');
-        return { conflictWith, effectiveMode: 'full', previousWatermark: null, filter: null };
-      }
-      return {
-        conflictWith,
-        effectiveMode: 'incremental',
-        previousWatermark,
-        filter: `lastUpdated gt "${previousWatermark}"`,
-      };
-    },
 
     async listUsersPage(input: ListUsersPageInput): Promise<ListUsersPageResult> {
       checkOrg(input.orgUrl);
@@ -312,7 +278,9 @@ export function createActivities(deps: ActivityDeps) {
           const known = await groupRoles.get(orgUrl, syncId, g.id);
           if (known === undefined) {
             throw toApplicationFailure(
-              new Error(`roles of group ${g.id} are missing from staging for ${pagePartId(page)}`),
+              new StagingMissingError(
+                `roles of group ${g.id} are missing from staging for ${pagePartId(page)}`,
+              ),
             );
           }
           groupRolesById[g.id] = known;
@@ -422,23 +390,4 @@ export function resumedDelivery(details: unknown, syncId: string, partId: string
   const n = d.delivered;
   if (d.syncId !== syncId || d.partId !== partId) return 0;
   return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : 0;
-}
-
-/**
- * The newest watermark among this org's completed syncs, full or incremental, read from the
- * memo that `oktaSync` writes on completion: Temporal itself keeps it, no other database.
- */
-async function latestWatermark(client: Client, orgUrl: string): Promise<string | null> {
-  const query =
-    `WorkflowType = '${SYNC_WORKFLOW_TYPE}' AND ExecutionStatus = 'Completed' ` +
-    `AND WorkflowId STARTS_WITH 'okta-ocsf-sync-${orgKey(orgUrl)}-'`;
-  let best: string | null = null;
-  let seen = 0;
-  for await (const wf of client.workflow.list({ query, pageSize: 50 })) {
-    const w = wf.memo?.watermark;
-    if (typeof w === 'string' && (best === null || w > best)) best = w;
-    // Visibility lists newest first; a few dozen is plenty to find the latest.
-    if (++seen >= 50) break;
-  }
-  return best;
 }

@@ -32,6 +32,7 @@ export function syncInput(config: AppConfig, mode: SyncMode): SyncInput {
     systemLog: config.systemLog,
     systemLogMarginMs: config.systemLogMarginMs,
     enrichment: config.enrichment,
+    activityBudgetMs: config.activityBudgetMs,
   };
 }
 

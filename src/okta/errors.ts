@@ -4,9 +4,12 @@
  * Every error the client throws is one of these classes, never an axios error: axios errors carry
  * the request configuration, including the `Authorization` header. Each class has a stable `name`
  * (which Temporal uses as the failure type) and `kind`, and says whether a later retry can help
- * (`retryable`). Messages and fields hold only what Okta said about the failure, the method and path
+ * (`retryable`, read from the error table, src/contract/error-table.ts). Messages and fields hold
+ * only what Okta said about the failure, the method and path
  * (never the query, which may hold a filter with e-mail addresses) and our own diagnosis.
  */
+
+import { isTransientType } from '../contract/error-table';
 
 export type OktaErrorKind =
   | 'rate_limited'
@@ -96,7 +99,7 @@ export abstract class OktaApiError extends Error {
 export class OktaRateLimitedError extends OktaApiError {
   override readonly name = 'OktaRateLimitedError';
   readonly kind = 'rate_limited' as const;
-  readonly retryable = true;
+  readonly retryable = isTransientType('OktaRateLimitedError');
   /** When the bucket is expected to have budget again, in local epoch milliseconds. */
   readonly resetAtMs: number;
   /** Okta's org-wide concurrency limit (429 with `X-Rate-Limit-Limit: 0`), not a window limit. */
@@ -145,7 +148,7 @@ export type TransientReason = 'server_error' | 'timeout' | 'network' | 'malforme
 export class OktaTransientError extends OktaApiError {
   override readonly name = 'OktaTransientError';
   readonly kind = 'transient' as const;
-  readonly retryable = true;
+  readonly retryable = isTransientType('OktaTransientError');
   readonly reason: TransientReason;
   /** The system error code for network failures (`ECONNRESET`, `ETIMEDOUT`, …). */
   readonly code: string | null;
@@ -179,7 +182,7 @@ export interface AuthChallenge {
 export class OktaAuthError extends OktaApiError {
   override readonly name = 'OktaAuthError';
   readonly kind = 'auth' as const;
-  readonly retryable = false;
+  readonly retryable = isTransientType('OktaAuthError');
   readonly challenge: AuthChallenge | null;
   /** Scopes the connector needs; the one Okta named first when it named one. */
   readonly requiredScopes: readonly string[];
@@ -245,7 +248,7 @@ export class OktaAuthError extends OktaApiError {
 export class OktaNotFoundError extends OktaApiError {
   override readonly name = 'OktaNotFoundError';
   readonly kind = 'not_found' as const;
-  readonly retryable = false;
+  readonly retryable = isTransientType('OktaNotFoundError');
 
   constructor(ctx: OktaErrorContext) {
     const okta = describeOktaResponse(ctx);
@@ -257,7 +260,7 @@ export class OktaNotFoundError extends OktaApiError {
 export class OktaBadRequestError extends OktaApiError {
   override readonly name = 'OktaBadRequestError';
   readonly kind = 'bad_request' as const;
-  readonly retryable = false;
+  readonly retryable = isTransientType('OktaBadRequestError');
   /** The `errorSummary` of each of Okta's `errorCauses`. */
   readonly causes: readonly string[];
 
@@ -277,7 +280,7 @@ export class OktaBadRequestError extends OktaApiError {
 export class OktaUnexpectedResponseError extends OktaApiError {
   override readonly name = 'OktaUnexpectedResponseError';
   readonly kind = 'unexpected_response' as const;
-  readonly retryable = false;
+  readonly retryable = isTransientType('OktaUnexpectedResponseError');
 
   constructor(ctx: OktaErrorContext & { detail: string }) {
     const okta = describeOktaResponse(ctx);
@@ -295,7 +298,7 @@ export class OktaUnexpectedResponseError extends OktaApiError {
 export class OktaUnsafeLinkError extends OktaApiError {
   override readonly name = 'OktaUnsafeLinkError';
   readonly kind = 'unsafe_link' as const;
-  readonly retryable = false;
+  readonly retryable = isTransientType('OktaUnsafeLinkError');
 
   constructor(ctx: OktaErrorContext & { detail: string }) {
     super(`Okta ${ctx.endpoint}: refusing to follow a paging link: ${ctx.detail}`, ctx);
@@ -306,7 +309,7 @@ export class OktaUnsafeLinkError extends OktaApiError {
 export class OktaAbortedError extends OktaApiError {
   override readonly name = 'OktaAbortedError';
   readonly kind = 'aborted' as const;
-  readonly retryable = false;
+  readonly retryable = isTransientType('OktaAbortedError');
   readonly reason: unknown;
 
   constructor(ctx: OktaErrorContext & { reason: unknown }) {

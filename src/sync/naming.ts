@@ -15,7 +15,7 @@ export function orgKey(orgUrl: string): string {
 /**
  * Stable per org and mode: Temporal refuses a second running workflow with the same id, so two
  * full syncs of one org cannot run at once. Scheduled runs get this id plus a timestamp suffix
- * (Temporal adds it), which `beginSync` recognises by prefix.
+ * (Temporal adds it); the org's coordinator lets one sync of the org run at a time whatever its id.
  */
 export function syncWorkflowId(orgUrl: string, mode: SyncMode): string {
   return `okta-ocsf-sync-${orgKey(orgUrl)}-${mode}`;

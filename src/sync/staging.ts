@@ -22,11 +22,22 @@ export class StagingMissingError extends Error {
   override readonly name = 'StagingMissingError';
 }
 
+/** A staged file that does not parse (truncated, overwritten): retrying cannot fix it. */
+export class StagingCorruptError extends Error {
+  override readonly name = 'StagingCorruptError';
+}
+
+/** An id (from Okta's answer, or a sync id) that is no safe file name: never used as a path. */
+export class StagingUnsafeIdError extends Error {
+  override readonly name = 'StagingUnsafeIdError';
+}
+
 export class StagingStore {
   constructor(readonly root: string) {}
 
   private syncDir(orgUrl: string, syncId: string): string {
-    if (!/^[A-Za-z0-9._-]+$/.test(syncId)) throw new Error(`invalid sync id: ${syncId}`);
+    if (!/^[A-Za-z0-9._-]+$/.test(syncId))
+      throw new StagingUnsafeIdError(`invalid sync id: ${syncId}`);
     return path.join(this.root, orgKey(orgUrl), syncId);
   }
 
@@ -36,7 +47,8 @@ export class StagingStore {
 
   private groupRolesFile(orgUrl: string, syncId: string, groupId: string): string {
     // Okta ids are alphanumeric; anything else is refused rather than used as a path.
-    if (!/^[A-Za-z0-9_-]+$/.test(groupId)) throw new Error(`invalid group id: ${groupId}`);
+    if (!/^[A-Za-z0-9_-]+$/.test(groupId))
+      throw new StagingUnsafeIdError(`invalid group id: ${groupId}`);
     return path.join(this.syncDir(orgUrl, syncId), 'group-roles', `${groupId}.json`);
   }
 
@@ -88,7 +100,11 @@ async function readJson<T>(file: string): Promise<T | undefined> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  return JSON.parse(text) as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch (err) {
+    throw new StagingCorruptError(`staged file ${file} is corrupt: ${(err as Error).message}`);
+  }
 }
 
 async function writeAtomic(file: string, text: string): Promise<void> {

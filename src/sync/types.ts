@@ -77,6 +77,11 @@ export interface SyncInput {
   systemLogMaxUsers?: number;
   /** Enrichment strategy (`OKTA_OCSF_ENRICHMENT`); default auto: bulk for full syncs. */
   enrichment?: EnrichmentChoice;
+  /**
+   * Wall-clock bound of one activity, all its attempts and rate-limit waits included
+   * (`scheduleToCloseTimeout`; src/contract/activity-budget.ts). Default 30 min.
+   */
+  activityBudgetMs?: number;
   /** Set by the workflow itself when it continues as new; absent on a fresh start. */
   resume?: SyncResumeState;
 }
@@ -140,23 +145,6 @@ export interface SyncResult extends SyncProgress {
 }
 
 // ---- activity inputs and results -------------------------------------------------------------
-
-export interface BeginSyncInput {
-  orgUrl: string;
-  mode: SyncMode;
-  workflowId: string;
-  runId: string;
-  /** When this workflow started (ISO): of two syncs started together, the earlier one runs. */
-  startedAt: string;
-}
-
-export interface BeginSyncResult {
-  /** Another sync of this org and mode is running: this one must not run. */
-  conflictWith: string | null;
-  effectiveMode: SyncMode;
-  previousWatermark: string | null;
-  filter: string | null;
-}
 
 export interface PageRef {
   orgUrl: string;

@@ -5,6 +5,7 @@
  */
 import { ActivityCancellationType, log, proxyActivities } from '@temporalio/workflow';
 import type { SyncActivities } from '../activities';
+import { TRANSIENT_MAX_ATTEMPTS } from '../contract/activity-budget';
 import type {
   EnrichmentChoice,
   EnrichmentState,
@@ -46,6 +47,9 @@ export function bulkPhase(opts: BulkPhaseOptions) {
       initialInterval: '1 second',
       backoffCoefficient: 2,
       maximumInterval: '1 minute',
+      // The build checkpoints its progress in heartbeats, so attempts resume; still bounded: a
+      // build that cannot finish in this many attempts fails the sync instead of retrying on.
+      maximumAttempts: TRANSIENT_MAX_ATTEMPTS,
       nonRetryableErrorTypes: opts.nonRetryable,
     },
   });

@@ -20,12 +20,22 @@ import {
   log,
   proxyActivities,
   setHandler,
+  TimeoutFailure,
   upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SyncActivities } from '../activities';
+import {
+  DEFAULT_ACTIVITY_BUDGET_MS,
+  isValidActivityBudget,
+  MAX_ACTIVITY_BUDGET_MS,
+  MIN_ACTIVITY_BUDGET_MS,
+  TRANSIENT_MAX_ATTEMPTS,
+} from '../contract/activity-budget';
+import { NON_RETRYABLE_ERROR_TYPES } from '../contract/error-table';
 import { ENRICHMENT_KINDS } from '../okta/types';
 import { bulkPhase, pageEnrichment, PER_USER } from './bulk-phase';
+import type { SyncSlotHolder } from '../sync/coordination';
 import { makeSyncId } from '../sync/naming';
 import { countSync } from './sync-metrics';
 import {
@@ -48,6 +58,7 @@ import {
   startSystemLogPhase,
   systemLogPending,
 } from './system-log-phase';
+import { acquireSyncSlot, releaseSyncSlot } from './sync-slot';
 
 export const progressQuery = defineQuery<SyncProgress>('progress');
 
@@ -58,19 +69,6 @@ export const progressQuery = defineQuery<SyncProgress>('progress');
 export const ENRICH_MAX_ATTEMPTS = 8;
 const DEFAULT_PAGES_PER_RUN = 50;
 const DEFAULT_PAGE_CONCURRENCY = 2;
-
-/** Errors that retrying cannot fix: the sync stops and says why. */
-const NON_RETRYABLE = [
-  'OktaAuthError',
-  'OktaOAuthError',
-  'OktaBadRequestError',
-  'OktaUnsafeLinkError',
-  'OktaUnexpectedResponseError',
-  'OrgMismatchError',
-  'OcsfValidationError',
-  'SinkRejectedError',
-  'SystemLogUnavailableError',
-];
 
 /**
  * How long a sync stalls after its worker dies before Temporal retries the activity elsewhere.
@@ -89,19 +87,11 @@ const HEARTBEAT_TIMEOUT = '10 seconds';
  */
 const WAIT_FOR_CANCELLED = ActivityCancellationType.WAIT_CANCELLATION_COMPLETED;
 
-const okta = proxyActivities<SyncActivities>({
-  cancellationType: WAIT_FOR_CANCELLED,
-  // A page listing or an enrichment of 200 users may wait out several rate-limit windows; the
-  // heartbeat, not this bound, is what notices a dead worker.
-  startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    nonRetryableErrorTypes: NON_RETRYABLE,
-  },
-});
+/**
+ * Errors that retrying cannot fix: the sync stops and says why. Read from the error table
+ * (src/contract/error-table.ts), which the activities' failure conversion reads too.
+ */
+const NON_RETRYABLE = [...NON_RETRYABLE_ERROR_TYPES];
 
 /** The enrichment retry policy when `SyncInput.enrichRetry` does not say otherwise. */
 export const DEFAULT_ENRICH_RETRY: Readonly<EnrichRetryPolicy> = {
@@ -111,41 +101,68 @@ export const DEFAULT_ENRICH_RETRY: Readonly<EnrichRetryPolicy> = {
 };
 
 /**
- * Built per sync because the policy is part of the input; the activity is told the same
- * `maximumAttempts`, so its last attempt is the one that falls back.
+ * The activity proxies of one sync, built per sync because the activity budget and the
+ * enrichment policy are part of its input. Every one is bounded twice (src/contract/
+ * activity-budget.ts): by its attempts and by `scheduleToCloseTimeout` = the budget, which also
+ * bounds the rate-limit waits between attempts. The enrichment activities are told their
+ * `maximumAttempts`, so their last attempt is the one that falls back.
  */
-function enrichActivities(policy: EnrichRetryPolicy) {
-  return proxyActivities<SyncActivities>({
-    cancellationType: WAIT_FOR_CANCELLED,
-    startToCloseTimeout: '15 minutes',
+function activitiesFor(budgetMs: number, enrich: EnrichRetryPolicy) {
+  const bounded = {
     heartbeatTimeout: HEARTBEAT_TIMEOUT,
-    retry: {
-      initialInterval: policy.initialIntervalMs,
-      backoffCoefficient: 2,
-      maximumInterval: policy.maximumIntervalMs,
-      maximumAttempts: policy.maximumAttempts,
-      nonRetryableErrorTypes: NON_RETRYABLE,
-    },
-  });
+    scheduleToCloseTimeout: budgetMs,
+  };
+  return {
+    okta: proxyActivities<SyncActivities>({
+      ...bounded,
+      cancellationType: WAIT_FOR_CANCELLED,
+      // A page listing may wait out several rate-limit windows; the heartbeat, not this bound,
+      // is what notices a dead worker.
+      startToCloseTimeout: '15 minutes',
+      retry: {
+        initialInterval: '1 second',
+        backoffCoefficient: 2,
+        maximumInterval: '1 minute',
+        maximumAttempts: TRANSIENT_MAX_ATTEMPTS,
+        nonRetryableErrorTypes: NON_RETRYABLE,
+      },
+    }),
+    enrich: proxyActivities<SyncActivities>({
+      ...bounded,
+      cancellationType: WAIT_FOR_CANCELLED,
+      startToCloseTimeout: '15 minutes',
+      retry: {
+        initialInterval: enrich.initialIntervalMs,
+        backoffCoefficient: 2,
+        maximumInterval: enrich.maximumIntervalMs,
+        maximumAttempts: enrich.maximumAttempts,
+        nonRetryableErrorTypes: NON_RETRYABLE,
+      },
+    }),
+    deliver: proxyActivities<SyncActivities>({
+      ...bounded,
+      startToCloseTimeout: '10 minutes',
+      retry: {
+        initialInterval: '2 seconds',
+        backoffCoefficient: 2,
+        maximumInterval: '1 minute',
+        maximumAttempts: TRANSIENT_MAX_ATTEMPTS,
+        nonRetryableErrorTypes: NON_RETRYABLE,
+      },
+    }),
+    housekeeping: proxyActivities<SyncActivities>({
+      ...bounded,
+      startToCloseTimeout: '1 minute',
+      retry: {
+        maximumInterval: '30 seconds',
+        maximumAttempts: TRANSIENT_MAX_ATTEMPTS,
+        nonRetryableErrorTypes: NON_RETRYABLE,
+      },
+    }),
+  };
 }
 
-const deliver = proxyActivities<SyncActivities>({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    nonRetryableErrorTypes: NON_RETRYABLE,
-  },
-});
-
-const housekeeping = proxyActivities<SyncActivities>({
-  startToCloseTimeout: '1 minute',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  retry: { maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE },
-});
-
+/** The bulk strategy's index build and assignee listing (issue 11); bounded by attempts. */
 const bulk = bulkPhase({ nonRetryable: NON_RETRYABLE, heartbeatTimeout: HEARTBEAT_TIMEOUT });
 
 export async function oktaSync(input: SyncInput): Promise<SyncResult> {
@@ -153,44 +170,45 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
   const pagesPerRun = positiveOr(input.pagesPerRun, DEFAULT_PAGES_PER_RUN);
   const pageConcurrency = positiveOr(input.pageConcurrency, DEFAULT_PAGE_CONCURRENCY);
   const enrichRetry = enrichRetryOf(input.enrichRetry);
-  const enrich = enrichActivities(enrichRetry);
+  const { okta, enrich, deliver, housekeeping } = activitiesFor(
+    activityBudgetMsOf(input.activityBudgetMs),
+    enrichRetry,
+  );
   const maxAttempts = enrichRetry.maximumAttempts;
 
+  const holder: SyncSlotHolder = {
+    workflowId: info.workflowId,
+    firstRunId: info.firstExecutionRunId,
+    mode: input.mode,
+  };
   let state: SyncResumeState;
   if (input.resume) {
     state = input.resume;
   } else {
     countSync('started', input.orgUrl, input.mode);
-    const begin = await housekeeping.beginSync({
-      orgUrl: input.orgUrl,
-      mode: input.mode,
-      workflowId: info.workflowId,
-      runId: info.runId,
-      startedAt: info.startTime.toISOString(),
-    });
+    // The org's coordinator decides whether this sync runs now, later, or not at all, and
+    // gives it the watermark of the last successful sync.
+    const slot = await acquireSyncSlot(housekeeping, input.orgUrl, holder);
+    const previousWatermark = 'granted' in slot ? slot.granted.previousWatermark : null;
+    // An incremental sync with no successful sync before it runs as a full one.
+    const incremental = input.mode === 'incremental' && previousWatermark !== null;
     const startedAt = new Date();
     state = {
       syncId: makeSyncId(startedAt, input.mode, info.firstExecutionRunId),
       startedAt: startedAt.toISOString(),
       runNumber: 1,
-      effectiveMode: begin.effectiveMode,
-      filter: begin.filter,
+      effectiveMode: incremental ? 'incremental' : 'full',
+      filter: incremental ? `lastUpdated gt "${previousWatermark}"` : null,
       nextUrl: null,
       pagesListed: 0,
       watermark: null,
-      previousWatermark: begin.previousWatermark,
+      previousWatermark: incremental ? previousWatermark : null,
       totals: emptyTotals(),
     };
     state.systemLog = startSystemLogPhase(input, state);
-    if (begin.conflictWith) {
+    if ('refused' in slot) {
       countSync('skipped', input.orgUrl, input.mode);
-      const skipped = resultOf(
-        input,
-        state,
-        'skipped',
-        `another sync is running: ${begin.conflictWith}`,
-        0,
-      );
+      const skipped = resultOf(input, state, 'skipped', slot.refused.reason, 0);
       return { ...skipped, finishedAt: new Date().toISOString(), watermark: null, location: null };
     }
   }
@@ -335,6 +353,8 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
     countSync('failed', input.orgUrl, input.mode);
     // Best effort: the staging of a failed sync is useless to a new one.
     await housekeeping.finishSync({ orgUrl: input.orgUrl, syncId: state.syncId }).catch(() => {});
+    // Best effort too: the coordinator also notices a holder that has ended.
+    await releaseSyncSlot(housekeeping, input.orgUrl, holder, null).catch(() => {});
     throw ApplicationFailure.nonRetryable(
       `Okta sync ${state.syncId} failed after delivering ${totals.events} events: ${lastError}`,
       'SyncFailed',
@@ -358,7 +378,9 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
     watermark: state.watermark,
     location,
   };
-  // The next incremental sync finds its watermark here, through Temporal's visibility.
+  // The next incremental sync starts from this watermark: the coordinator keeps it. The memo is
+  // for operators browsing the Temporal UI only.
+  await releaseSyncSlot(housekeeping, input.orgUrl, holder, state.watermark);
   upsertMemo({ watermark: state.watermark, finishedAt: result.finishedAt, totals });
   await condition(allHandlersFinished);
   return result;
@@ -409,9 +431,34 @@ function watermarkFrom(serverDate: string | null): string {
 }
 
 function describeFailure(err: unknown): string {
+  if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure) {
+    // The budget ran out: say which activity, and what its last attempt met.
+    const last = err.cause.cause?.message;
+    return (
+      `${err.activityType} did not finish within its bound (${boundOf(err.cause.timeoutType)})` +
+      (last ? `; last attempt: ${last}` : '')
+    );
+  }
   if (err instanceof ActivityFailure && err.cause) return err.cause.message;
   if (err instanceof Error) return err.message;
   return String(err);
+}
+
+function boundOf(t: TimeoutFailure['timeoutType']): string {
+  return t === 'SCHEDULE_TO_CLOSE' ? 'activity budget, OKTA_OCSF_RETRY_BUDGET_MS' : `${t} timeout`;
+}
+
+/** The sync's activity budget; an invalid one fails the sync at once, naming the field. */
+function activityBudgetMsOf(given: number | undefined): number {
+  if (given === undefined) return DEFAULT_ACTIVITY_BUDGET_MS;
+  if (!isValidActivityBudget(given)) {
+    throw ApplicationFailure.nonRetryable(
+      `SyncInput.activityBudgetMs must be an integer from ${MIN_ACTIVITY_BUDGET_MS} to ` +
+        `${MAX_ACTIVITY_BUDGET_MS}; got ${JSON.stringify(given)}`,
+      'InvalidSyncInput',
+    );
+  }
+  return given;
 }
 
 /** Fills in the defaults; an invalid field fails the sync at once, naming the field. */

@@ -218,6 +218,7 @@ const CASES: Case[] = [
       OKTA_OCSF_PAGES_PER_RUN: '0',
       OKTA_OCSF_PAGE_CONCURRENCY: '17',
       OKTA_OCSF_WORKER_ACTIVITIES: '-1',
+      OKTA_OCSF_RETRY_BUDGET_MS: '5',
     },
     named: [
       'OKTA_ORG_URL',
@@ -231,6 +232,7 @@ const CASES: Case[] = [
       'OKTA_OCSF_PAGES_PER_RUN',
       'OKTA_OCSF_PAGE_CONCURRENCY',
       'OKTA_OCSF_WORKER_ACTIVITIES',
+      'OKTA_OCSF_RETRY_BUDGET_MS',
     ],
   },
   {

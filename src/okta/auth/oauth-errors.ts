@@ -3,6 +3,7 @@
  * key, scope or clock does not fix itself. Messages hold Okta's `error` and `error_description`
  * and our diagnosis — never the key, the assertion, a proof or a token.
  */
+import { isTransientType } from '../../contract/error-table';
 import { OktaApiError } from '../errors';
 
 export type OAuthFailureReason =
@@ -33,7 +34,7 @@ const ADVICE: Record<OAuthFailureReason, string> = {
 export class OktaOAuthError extends OktaApiError {
   override readonly name = 'OktaOAuthError';
   readonly kind = 'oauth' as const;
-  readonly retryable = false;
+  readonly retryable = isTransientType('OktaOAuthError');
   readonly reason: OAuthFailureReason;
   /** Okta's OAuth `error` code (`invalid_client`, `invalid_scope`, …). */
   readonly oauthError: string | null;
