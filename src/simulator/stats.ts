@@ -81,7 +81,8 @@ export class StatsCollector {
 export function endpointTemplate(method: string, pathname: string): string {
   const segments = pathname.replace(/\/+$/, '').split('/');
   // ['', 'api', 'v1', 'users', '<id>', 'groups', …]: resource names at 3, 5, …; ids at 4, 6, …
-  if (segments[1] === 'api' && /^v\d+$/.test(segments[2] ?? '')) {
+  // `/api/v1/iam/assignees/users` and its kin name no ids in those places.
+  if (segments[1] === 'api' && /^v\d+$/.test(segments[2] ?? '') && segments[3] !== 'iam') {
     for (let i = 4; i < segments.length; i += 2) segments[i] = '{id}';
   }
   return `${method.toUpperCase()} ${segments.join('/') || '/'}`;

@@ -152,7 +152,17 @@ describe('Prometheus scrapes the worker during a sync', () => {
       byEndpoint[`${s.metric.method} ${s.metric.endpoint}`] = Number(s.value[1]);
     }
     expect(byEndpoint).toEqual(stats.byEndpoint);
-    expect(Object.keys(byEndpoint).length).toBe(5);
+    // A bulk full sync (the default): users, groups, group members, role assignees, factors,
+    // the assignees' roles, group roles.
+    expect(Object.keys(byEndpoint).sort()).toEqual([
+      'GET /api/v1/groups',
+      'GET /api/v1/groups/{id}/roles',
+      'GET /api/v1/groups/{id}/users',
+      'GET /api/v1/iam/assignees/users',
+      'GET /api/v1/users',
+      'GET /api/v1/users/{id}/factors',
+      'GET /api/v1/users/{id}/roles',
+    ]);
 
     // Every request, the 429s among them, and the 2xx.
     const requests = await p.sum(`sum(okta_ocsf_okta_requests_total${sel})`);

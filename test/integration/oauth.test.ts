@@ -135,9 +135,9 @@ describe('a full sync with OAuth gives the same output as with an API token', ()
       expectTenantOutput(bearer.events, sim);
       expect(byUid(bearer.events)).toEqual(byUid(withToken.events));
       let after = sim.oauthStats();
-      // One token per worker process, for hundreds of requests.
+      // One token per worker process, for hundreds of requests (at least a factors read per user).
       expect(after.tokensIssued - before.tokensIssued).toBe(1);
-      expect(bearer.summary.apiCalls).toBeGreaterThan(400);
+      expect(bearer.summary.apiCalls).toBeGreaterThan(sim.tenant.listUsers().length);
       expect(after.resourceRefusals).toEqual(before.resourceRefusals);
 
       const ec = await appKey('dpop-app-key', 'ec-jwk');
