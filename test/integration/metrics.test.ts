@@ -90,7 +90,13 @@ describe('Prometheus scrapes the worker during a sync', () => {
     org = orgKey(sim.url);
     const [port] = await freePorts(1);
     const metricsAddress = `127.0.0.1:${port}`;
-    const t = await testEnv(sim.url, TOKEN, { OKTA_OCSF_METRICS_ADDRESS: metricsAddress });
+    // Per-user enrichment: a sync long enough (one listing page, then ~1,200 enrichment calls
+    // under a concurrency limit) for a scrape to land mid-sync; the bulk strategy's metrics are
+    // the same client paths.
+    const t = await testEnv(sim.url, TOKEN, {
+      OKTA_OCSF_METRICS_ADDRESS: metricsAddress,
+      OKTA_OCSF_ENRICHMENT: 'per-user',
+    });
     const logs = await tempDir('metrics-logs');
     pool = new WorkerPool(t.env, path.join(logs, 'worker.log'));
     pool.start();
@@ -152,15 +158,12 @@ describe('Prometheus scrapes the worker during a sync', () => {
       byEndpoint[`${s.metric.method} ${s.metric.endpoint}`] = Number(s.value[1]);
     }
     expect(byEndpoint).toEqual(stats.byEndpoint);
-    // A bulk full sync (the default): users, groups, group members, role assignees, factors,
-    // the assignees' roles, group roles.
+    // A per-user full sync: users, and each user's groups, factors and roles; group roles.
     expect(Object.keys(byEndpoint).sort()).toEqual([
-      'GET /api/v1/groups',
       'GET /api/v1/groups/{id}/roles',
-      'GET /api/v1/groups/{id}/users',
-      'GET /api/v1/iam/assignees/users',
       'GET /api/v1/users',
       'GET /api/v1/users/{id}/factors',
+      'GET /api/v1/users/{id}/groups',
       'GET /api/v1/users/{id}/roles',
     ]);
 
