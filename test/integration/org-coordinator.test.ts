@@ -19,7 +19,7 @@ import {
   testEnv,
 } from '../support/sync-harness';
 
-jest.setTimeout(180_000);
+jest.setTimeout(300_000);
 
 const TOKEN = 'coord-it-token';
 
@@ -83,7 +83,8 @@ describe('the org coordinator', () => {
               () => false,
               (e: unknown) => e instanceof WorkflowNotFoundError,
             ),
-        30_000,
+        // The server deletes in the background; on a loaded machine that takes tens of seconds.
+        90_000,
         'the full sync execution to be deleted',
       );
 
