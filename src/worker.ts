@@ -13,6 +13,7 @@ import {
 import type { AppConfig } from './config';
 import { createActivities } from './activities';
 import { oktaSessionFactory } from './activities/okta-client-session';
+import { ownTaskQueueOf, pagePlacementActivities } from './activities/page-placement';
 import type { OktaSession } from './activities/okta-session';
 import { dataConverterFor } from './codec/data-converter';
 import { ConnectorMetrics } from './metrics/connector-metrics';
@@ -79,6 +80,10 @@ export function installRuntime(
   runtimeMetricsAddress = metricsAddress;
 }
 
+function stopBoth(...workers: Worker[]): void {
+  for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+}
+
 function safeJson(v: unknown): string {
   try {
     return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
@@ -138,7 +143,9 @@ export async function createSyncWorker(
     namespace: config.temporal.namespace,
     taskQueue: opts.taskQueue ?? config.temporal.taskQueue,
   });
-  const activities = createActivities({
+  const taskQueue = opts.taskQueue ?? config.temporal.taskQueue;
+  const ownTaskQueue = ownTaskQueueOf(taskQueue);
+  const syncActivities = createActivities({
     orgUrl: okta.orgUrl,
     staging: new StagingStore(config.stateDir),
     sink,
@@ -147,6 +154,7 @@ export async function createSyncWorker(
     metrics,
     indexRunPairs: config.indexRunPairs,
   });
+  const activities = { ...syncActivities, ...pagePlacementActivities(ownTaskQueue) };
 
   const worker = await Worker.create({
     connection,
@@ -162,11 +170,32 @@ export async function createSyncWorker(
     // Long enough for an activity to save its progress to staging on shutdown.
     shutdownGraceTime: '10 seconds',
   });
+  // The same activities on this process's own queue: where the pages it claims run, next to
+  // their staging (src/workflows/page-placement.ts). Activities only, no workflows.
+  const pageWorker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: ownTaskQueue,
+    activities,
+    dataConverter,
+    maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
+    shutdownGraceTime: '10 seconds',
+  });
 
   return {
     worker,
-    run: () => worker.run(),
-    shutdown: () => worker.shutdown(),
+    run: async () => {
+      const runs = [worker.run(), pageWorker.run()];
+      try {
+        await Promise.all(runs);
+      } catch (err) {
+        // One of the two failed: the process stops polling both, as one worker.
+        stopBoth(worker, pageWorker);
+        await Promise.allSettled(runs);
+        throw err;
+      }
+    },
+    shutdown: () => stopBoth(worker, pageWorker),
     close: async () => {
       await sink.close();
       await connection.close();

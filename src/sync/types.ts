@@ -113,6 +113,8 @@ export interface SyncResumeState {
   systemLog?: SystemLogPhaseState;
   /** The enrichment strategy of this sync, decided once before its first page. */
   enrichment?: EnrichmentState;
+  /** Own task queues of the workers that staged pages of this sync (page-placement.ts). */
+  pageWorkers?: string[];
 }
 
 export type SyncStatus = 'running' | 'completed' | 'failed' | 'skipped';

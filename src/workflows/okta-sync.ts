@@ -43,6 +43,7 @@ import {
   type ActivityCounters,
   type DeliverPageResult,
   type EnrichRetryPolicy,
+  type ListUsersPageInput,
   type PageRef,
   type SyncInput,
   type SyncProgress,
@@ -59,6 +60,7 @@ import {
   systemLogPending,
 } from './system-log-phase';
 import { acquireSyncSlot, releaseSyncSlot } from './sync-slot';
+import { isWorkerLost, PagePlacement, PLACED_SCHEDULE_TO_START } from './page-placement';
 
 export const progressQuery = defineQuery<SyncProgress>('progress');
 
@@ -107,10 +109,15 @@ export const DEFAULT_ENRICH_RETRY: Readonly<EnrichRetryPolicy> = {
  * bounds the rate-limit waits between attempts. The enrichment activities are told their
  * `maximumAttempts`, so their last attempt is the one that falls back.
  */
-function activitiesFor(budgetMs: number, enrich: EnrichRetryPolicy) {
+function activitiesFor(budgetMs: number, enrich: EnrichRetryPolicy, placedOn?: string) {
   const bounded = {
     heartbeatTimeout: HEARTBEAT_TIMEOUT,
     scheduleToCloseTimeout: budgetMs,
+    // On a worker's own queue (page-placement.ts): a worker that is gone is noticed in seconds.
+    ...(placedOn !== undefined && {
+      taskQueue: placedOn,
+      scheduleToStartTimeout: PLACED_SCHEDULE_TO_START,
+    }),
   };
   return {
     okta: proxyActivities<SyncActivities>({
@@ -170,10 +177,9 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
   const pagesPerRun = positiveOr(input.pagesPerRun, DEFAULT_PAGES_PER_RUN);
   const pageConcurrency = positiveOr(input.pageConcurrency, DEFAULT_PAGE_CONCURRENCY);
   const enrichRetry = enrichRetryOf(input.enrichRetry);
-  const { okta, enrich, deliver, housekeeping } = activitiesFor(
-    activityBudgetMsOf(input.activityBudgetMs),
-    enrichRetry,
-  );
+  const budgetMs = activityBudgetMsOf(input.activityBudgetMs);
+  const shared = activitiesFor(budgetMs, enrichRetry);
+  const { okta, housekeeping } = shared;
   const maxAttempts = enrichRetry.maximumAttempts;
 
   const holder: SyncSlotHolder = {
@@ -241,21 +247,40 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
       failure = err;
     }
   }
-  // Without a decision the preparation failed, and no page runs.
-  const strategy = pageEnrichment(state.enrichment ?? PER_USER, enrich);
+  // Each page runs on one worker, next to its staging; a lost worker's pages are redone.
+  const placement = new PagePlacement(
+    (taskQueue) => activitiesFor(budgetMs, enrichRetry, taskQueue),
+    (state.pageWorkers ??= []),
+  );
+  type PageActs = ReturnType<typeof activitiesFor>;
   const workflowScope = CancellationScope.current();
-  const processPage = async (ref: PageRef): Promise<void> => {
-    const groupsThenRoles = (async () => {
+  const enrichAndDeliver = async (ref: PageRef, { enrich, deliver }: PageActs): Promise<void> => {
+    // Without a decision the preparation failed, and no page runs. A page on a worker without
+    // the bulk strategy's index reads per user (bulk-phase.ts): correct, slower.
+    const strategy = pageEnrichment(state.enrichment ?? PER_USER, enrich);
+    const groupsThenRoles = async () => {
       addCounters(await strategy.userGroups({ ...ref, maxAttempts }));
       const roles = await enrich.fetchGroupRoles({ ...ref, maxAttempts });
       addCounters(roles);
       totals.groupsResolved += roles.fetched;
-    })();
-    const [, factors, userRoles] = await Promise.all([
-      groupsThenRoles,
-      enrich.fetchUserFactors({ ...ref, maxAttempts }),
-      strategy.userRoles({ ...ref, maxAttempts }),
-    ]);
+    };
+    // In a scope of the page's own: when one enrichment fails, the others are stopped and
+    // waited for before the page is redone elsewhere or fails (no late write to its staging).
+    const pageScope = new CancellationScope();
+    const [, factors, userRoles] = await pageScope.run(async () => {
+      const branches = [
+        groupsThenRoles(),
+        enrich.fetchUserFactors({ ...ref, maxAttempts }),
+        strategy.userRoles({ ...ref, maxAttempts }),
+      ] as const;
+      try {
+        return await Promise.all(branches);
+      } catch (err) {
+        pageScope.cancel();
+        await Promise.allSettled(branches);
+        throw err;
+      }
+    });
     addCounters(factors);
     addCounters(userRoles);
     // Outside the pages' scope (only cancelling the workflow itself cancels it): a page that
@@ -268,6 +293,31 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
     );
     addDelivery(totals, delivered);
     location = delivered.location ?? location;
+  };
+  /**
+   * A listed page is redone from its cursor (`relist`) when its worker is lost; a page of users
+   * the System Log named (`relist` null) runs on the shared queue, as before placement.
+   */
+  const processPage = async (
+    ref: PageRef,
+    on: { acts: PageActs; taskQueue: string } | null,
+    relist: ListUsersPageInput | null,
+  ): Promise<void> => {
+    if (on === null || relist === null) return enrichAndDeliver(ref, shared);
+    try {
+      await enrichAndDeliver(ref, on.acts);
+    } catch (err) {
+      if (!isWorkerLost(err)) throw err;
+      placement.lost(ref, on.taskQueue, err);
+      await placement.onSomeWorker(
+        ref,
+        async (acts) => {
+          addCounters(await acts.okta.listUsersPage(relist));
+          await enrichAndDeliver(ref, acts);
+        },
+        1,
+      );
+    }
   };
 
   // Pages run in one scope: when one fails for good, the others are cancelled rather than left
@@ -286,11 +336,20 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
 
   while (failure === null && !shouldPause()) {
     let ref: PageRef;
+    let on: { acts: PageActs; taskQueue: string } | null = null;
+    let relist: ListUsersPageInput | null = null;
     if (more) {
       ref = { orgUrl: input.orgUrl, syncId: state.syncId, page: state.pagesListed + 1 };
       let listed;
       try {
-        listed = await okta.listUsersPage({ ...ref, nextUrl: state.nextUrl, filter: state.filter });
+        const listInput = { ...ref, nextUrl: state.nextUrl, filter: state.filter };
+        const placed = await placement.onSomeWorker(ref, async (acts, taskQueue) => ({
+          on: { acts, taskQueue },
+          listed: await acts.okta.listUsersPage(listInput),
+        }));
+        listed = placed.listed;
+        on = placed.on;
+        relist = listInput;
         addCounters(listed);
         if (state.pagesListed === 0 && !logPhase.collected) {
           // The log's `until` is this sync's start by Okta's clock: the first page's Date, which
@@ -334,8 +393,10 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
 
     pagesInFlight += 1;
     const pageRef = ref;
+    const pageOn = on;
+    const pageRelist = relist;
     const p: Promise<void> = pages
-      .run(() => processPage(pageRef))
+      .run(() => processPage(pageRef, pageOn, pageRelist))
       .catch(fail)
       .finally(() => {
         pagesInFlight -= 1;
@@ -353,6 +414,7 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
     countSync('failed', input.orgUrl, input.mode);
     // Best effort: the staging of a failed sync is useless to a new one.
     await housekeeping.finishSync({ orgUrl: input.orgUrl, syncId: state.syncId }).catch(() => {});
+    await finishOnPageWorkers(placement, { orgUrl: input.orgUrl, syncId: state.syncId });
     // Best effort too: the coordinator also notices a holder that has ended.
     await releaseSyncSlot(housekeeping, input.orgUrl, holder, null).catch(() => {});
     throw ApplicationFailure.nonRetryable(
@@ -370,6 +432,7 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
   }
 
   await housekeeping.finishSync({ orgUrl: input.orgUrl, syncId: state.syncId });
+  await finishOnPageWorkers(placement, { orgUrl: input.orgUrl, syncId: state.syncId });
   status = 'completed';
   countSync('succeeded', input.orgUrl, input.mode);
   const result: SyncResult = {
@@ -384,6 +447,20 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
   upsertMemo({ watermark: state.watermark, finishedAt: result.finishedAt, totals });
   await condition(allHandlersFinished);
   return result;
+}
+
+/**
+ * Clears the sync's staging on every worker that staged a page of it. Best effort: a worker gone
+ * since took its staging with it (its disk, its own folder); waiting for it is bounded by
+ * `PLACED_SCHEDULE_TO_START`.
+ */
+async function finishOnPageWorkers(
+  placement: PagePlacement<ReturnType<typeof activitiesFor>>,
+  ref: { orgUrl: string; syncId: string },
+): Promise<void> {
+  await Promise.allSettled(
+    placement.workers.map((q) => placement.acts(q).housekeeping.finishSync(ref)),
+  );
 }
 
 function addDelivery(totals: SyncTotals, d: DeliverPageResult): void {
