@@ -29,6 +29,7 @@ import type {
 import { USERS } from './enrich-page';
 import { isNotFound, toApplicationFailure } from './failures';
 import type { CallOptions, OktaSession } from './okta-session';
+import { ErrorType } from '../contract/error-table';
 
 /** Staging page of sync-level data (listed pages start at 1). */
 const SYNC_LEVEL_PAGE = 0;
@@ -162,7 +163,7 @@ export function changedUsersActivities(deps: ChangedUsersDeps) {
           if (input.required) {
             throw ApplicationFailure.create({
               message: `the System Log is required (OKTA_OCSF_SYSTEM_LOG=required) but Okta refused it: ${reason}`,
-              type: 'SystemLogUnavailableError',
+              type: ErrorType.SystemLogUnavailableError,
               nonRetryable: true,
             });
           }
@@ -251,7 +252,7 @@ export function changedUsersActivities(deps: ChangedUsersDeps) {
 
 /** Okta's reason when it refuses the log (403: the token's admin or scopes lack logs access). */
 function refusal(err: unknown): string | null {
-  if (!(err instanceof Error) || err.name !== 'OktaAuthError') return null;
+  if (!(err instanceof Error) || err.name !== ErrorType.OktaAuthError) return null;
   const e = err as Error & {
     status: number | null;
     errorCode: string | null;

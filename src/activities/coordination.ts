@@ -7,10 +7,14 @@
  */
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { SignalDefinition } from '@temporalio/common';
 import {
   COORDINATOR_WORKFLOW_TYPE,
-  REQUEST_SLOT_SIGNAL,
-  RELEASE_SLOT_SIGNAL,
+  releaseSlotSignal,
+  requestSlotSignal,
+  type OrgCoordinatorWorkflow,
+} from '../contract/temporal-contract';
+import {
   coordinatorWorkflowId,
   type CoordinatorInput,
   type SlotRelease,
@@ -21,17 +25,17 @@ export function coordinationActivities(
   checkOrg: (orgUrl: string) => void,
   temporalClient: () => Promise<Client>,
 ) {
-  const signalCoordinator = async (
+  const signalCoordinator = async <A>(
     orgUrl: string,
-    signal: string,
-    arg: SyncSlotHolder | SlotRelease,
+    signal: SignalDefinition<[A]>,
+    arg: A,
   ): Promise<void> => {
     checkOrg(orgUrl);
     const client = await temporalClient();
     const args: [CoordinatorInput] = [{ orgUrl }];
     // The coordinator runs where the syncs of this org run.
     const taskQueue = Context.current().info.taskQueue;
-    await client.workflow.signalWithStart(COORDINATOR_WORKFLOW_TYPE, {
+    await client.workflow.signalWithStart<OrgCoordinatorWorkflow, [A]>(COORDINATOR_WORKFLOW_TYPE, {
       workflowId: coordinatorWorkflowId(orgUrl, taskQueue),
       taskQueue,
       args,
@@ -42,12 +46,12 @@ export function coordinationActivities(
   return {
     /** Asks the coordinator for the org's sync slot; the answer comes back as a signal. */
     async requestSyncSlot(input: { orgUrl: string; holder: SyncSlotHolder }): Promise<void> {
-      await signalCoordinator(input.orgUrl, REQUEST_SLOT_SIGNAL, input.holder);
+      await signalCoordinator(input.orgUrl, requestSlotSignal, input.holder);
     },
 
     /** Gives the slot back, with the watermark when the sync completed. */
     async releaseSyncSlot(input: { orgUrl: string; release: SlotRelease }): Promise<void> {
-      await signalCoordinator(input.orgUrl, RELEASE_SLOT_SIGNAL, input.release);
+      await signalCoordinator(input.orgUrl, releaseSlotSignal, input.release);
     },
 
     /** Whether this sync chain still runs (false when it ended or its execution was deleted). */

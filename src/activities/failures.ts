@@ -10,10 +10,15 @@
  * reduced to its message so that an axios error (which holds request headers) never travels.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { BOUNDED_ATTEMPTS, isTransientType, retryabilityOf } from '../contract/error-table';
+import {
+  ErrorType,
+  BOUNDED_ATTEMPTS,
+  isTransientType,
+  retryabilityOf,
+} from '../contract/error-table';
 
 export function isNotFound(err: unknown): boolean {
-  return errorName(err) === 'OktaNotFoundError';
+  return errorName(err) === ErrorType.OktaNotFoundError;
 }
 
 /**

@@ -41,6 +41,7 @@ import { GroupRolesCache } from './group-roles-cache';
 import { withLivenessHeartbeat } from './liveness';
 import { bulkActivities, membershipIndexDir } from './bulk-enrichment';
 import { coordinationActivities } from './coordination';
+import { ErrorType } from '../contract/error-table';
 
 export interface ActivityDeps {
   /** Origin of the one Okta org this worker serves. */
@@ -77,7 +78,7 @@ export function createActivities(deps: ActivityDeps) {
       // A worker must never answer for an org whose token it does not hold.
       throw ApplicationFailure.create({
         message: `this worker serves ${deps.orgUrl}, not ${orgUrl}: check OKTA_ORG_URL and TEMPORAL_TASK_QUEUE`,
-        type: 'OrgMismatchError',
+        type: ErrorType.OrgMismatchError,
         nonRetryable: true,
       });
     }

@@ -15,7 +15,7 @@ import {
 } from '@temporalio/client';
 import { Command, Option } from 'commander';
 import { requireConfig, type AppConfig } from '../config';
-import { SYNC_WORKFLOW_TYPE, scheduleId, syncWorkflowId } from '../sync/naming';
+import { SYNC_WORKFLOW_TYPE, scheduleId, syncWorkflowId } from '../contract/temporal-contract';
 import type { SyncMode } from '../sync/types';
 import { connectClient } from './connect';
 import { formatDuration, parseDuration } from './durations';

@@ -1,7 +1,12 @@
 /** `worker`, `sync`, `resync` and `status`: the operator's everyday commands. */
 import { Command, Option } from 'commander';
 import { requireConfig } from '../config';
-import { SYNC_WORKFLOW_TYPE, orgKey } from '../sync/naming';
+import {
+  progressQuery,
+  readSyncMemo,
+  syncListQuery,
+  type OktaSyncWorkflow,
+} from '../contract/temporal-contract';
 import type { SyncMode, SyncProgress, SyncTotals } from '../sync/types';
 import { createSyncWorker } from '../worker';
 import { connectClient } from './connect';
@@ -123,8 +128,7 @@ export function statusCommand(): Command {
         const limit = Math.max(1, Math.min(100, Number.parseInt(opts.limit, 10) || 10));
         const { client, close } = await connectClient(config);
         try {
-          let query = `WorkflowType = '${SYNC_WORKFLOW_TYPE}'`;
-          if (org) query += ` AND WorkflowId STARTS_WITH 'okta-ocsf-sync-${orgKey(org)}-'`;
+          const query = syncListQuery(org || undefined);
           const rows: StatusRow[] = [];
           for await (const wf of client.workflow.list({ query, pageSize: limit })) {
             if (rows.length >= limit) break;
@@ -133,11 +137,11 @@ export function statusCommand(): Command {
             const running = wf.status.name === 'RUNNING';
             const progress = running
               ? await client.workflow
-                  .getHandle(wf.workflowId, wf.runId)
-                  .query<SyncProgress>('progress')
+                  .getHandle<OktaSyncWorkflow>(wf.workflowId, wf.runId)
+                  .query(progressQuery)
                   .catch(() => null)
               : null;
-            const memo = wf.memo ?? {};
+            const memo = readSyncMemo(wf.memo);
             rows.push({
               workflowId: wf.workflowId,
               runId: wf.runId,
@@ -145,8 +149,8 @@ export function statusCommand(): Command {
               startTime: wf.startTime.toISOString(),
               closeTime: wf.closeTime?.toISOString() ?? null,
               progress,
-              totals: (memo.totals as SyncTotals | undefined) ?? progress?.totals ?? null,
-              watermark: typeof memo.watermark === 'string' ? memo.watermark : null,
+              totals: memo.totals ?? progress?.totals ?? null,
+              watermark: memo.watermark,
             });
           }
           if (opts.json) {

@@ -9,13 +9,18 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AppConfig } from '../config';
-import { SYNC_WORKFLOW_TYPE, syncWorkflowId } from '../sync/naming';
+import {
+  progressQuery,
+  SYNC_WORKFLOW_TYPE,
+  syncWorkflowId,
+  type OktaSyncWorkflow,
+} from '../contract/temporal-contract';
 import type { SourceCounts } from '../sync/system-log-phase';
 import type { SyncInput, SyncMode, SyncProgress, SyncResult } from '../sync/types';
 import { formatDuration } from './durations';
 
 export interface StartedSync {
-  handle: WorkflowHandle;
+  handle: WorkflowHandle<OktaSyncWorkflow>;
   workflowId: string;
   /** Run id of the sync's first run, when we started it. */
   runId: string | null;
@@ -43,7 +48,7 @@ export async function startSync(
 ): Promise<StartedSync> {
   const workflowId = syncWorkflowId(config.orgUrl!, mode);
   try {
-    const handle = await client.workflow.start(SYNC_WORKFLOW_TYPE, {
+    const handle = await client.workflow.start<OktaSyncWorkflow>(SYNC_WORKFLOW_TYPE, {
       taskQueue: config.temporal.taskQueue,
       workflowId,
       args: [syncInput(config, mode)],
@@ -52,7 +57,7 @@ export async function startSync(
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
       return {
-        handle: client.workflow.getHandle(workflowId),
+        handle: client.workflow.getHandle<OktaSyncWorkflow>(workflowId),
         workflowId,
         runId: null,
         attached: true,
@@ -146,9 +151,11 @@ export function progressLine(p: SyncProgress, nowMs: number = Date.now()): strin
   );
 }
 
-async function queryProgress(handle: WorkflowHandle): Promise<SyncProgress | null> {
+async function queryProgress(
+  handle: WorkflowHandle<OktaSyncWorkflow>,
+): Promise<SyncProgress | null> {
   try {
-    return await handle.query<SyncProgress>('progress');
+    return await handle.query(progressQuery);
   } catch {
     // Between runs of a continue-as-new chain, or before the first task, there is no answer.
     return null;
@@ -163,14 +170,14 @@ export interface FollowOptions {
 
 /** Waits for the sync's end and returns its summary; never throws for a failed sync. */
 export async function followSync(
-  handle: WorkflowHandle,
+  handle: WorkflowHandle<OktaSyncWorkflow>,
   workflowId: string,
   opts: FollowOptions = {},
 ): Promise<SyncSummary> {
   let last: SyncProgress | null = null;
   let done = false;
   const resultPromise = handle.result().then(
-    (r: unknown) => ({ ok: true as const, result: r as SyncResult }),
+    (result: SyncResult) => ({ ok: true as const, result }),
     (err: unknown) => ({ ok: false as const, err }),
   );
   void resultPromise.finally(() => (done = true));

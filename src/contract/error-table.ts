@@ -95,3 +95,11 @@ export function isTransientType(type: string): boolean {
 export const NON_RETRYABLE_ERROR_TYPES: readonly string[] = Object.entries(ERROR_TABLE)
   .filter(([, rule]) => rule.retry === 'fatal')
   .map(([type]) => type);
+
+/**
+ * Every error type by name, for code that throws, matches or tests one:
+ * `ErrorType.OktaAuthError` is checked by the compiler where `'OktaAuthError'` is not.
+ */
+export const ErrorType = Object.fromEntries(Object.keys(ERROR_TABLE).map((k) => [k, k])) as {
+  readonly [K in KnownErrorType]: K;
+};

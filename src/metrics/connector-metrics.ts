@@ -22,7 +22,7 @@ import type { OktaExchange, OktaObserver } from '../okta/observer';
 import type { WaitReason } from '../okta/rate-limiter';
 import { ENRICHMENT_KINDS, type EnrichmentKind } from '../okta/types';
 import { METRIC, SYNC_HELP, SYNC_OUTCOMES, syncCounterName } from './names';
-import { SYNC_WORKFLOW_TYPE } from '../sync/naming';
+import { SYNC_WORKFLOW_TYPE } from '../contract/temporal-contract';
 import { syncModeOf } from './sync-mode';
 
 /** Bucket boundaries (seconds) of the connector's histograms; the SDK's defaults suit ms. */

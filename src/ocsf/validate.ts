@@ -15,6 +15,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import schema from './schema/user_inventory-1.8.0.schema.json';
 import { isPlausibleEventTimeMs, MAX_EVENT_TIME_MS, MIN_EVENT_TIME_MS } from './event-time';
 import type { UserInventoryInfo } from './types';
+import { ErrorType } from '../contract/error-table';
 
 export interface OcsfSchemaError {
   /** JSON Pointer to the offending value, `""` for the event itself. */
@@ -23,7 +24,7 @@ export interface OcsfSchemaError {
 }
 
 export class OcsfValidationError extends Error {
-  override readonly name = 'OcsfValidationError';
+  override readonly name = ErrorType.OcsfValidationError;
   constructor(
     /** `user.uid` of the event, when it has one. */
     readonly userUid: string | undefined,

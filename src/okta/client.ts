@@ -17,6 +17,7 @@
 import axios, { type AxiosInstance } from 'axios';
 
 import { ApiTokenAuthorizer, type RequestAuthorizer } from './auth/authorizer';
+import { authChallenge } from './auth/www-authenticate';
 import { bucketFor, type BucketId } from './buckets';
 import { sleep, systemClock, type Clock } from './clock';
 import {
@@ -28,7 +29,6 @@ import {
   OktaTransientError,
   OktaUnexpectedResponseError,
   OktaUnsafeLinkError,
-  type AuthChallenge,
   type OktaErrorContext,
 } from './errors';
 import { limiterKeyFor } from './limiter-keys';
@@ -36,14 +36,16 @@ import { nextLink } from './link-header';
 import { notify, type OktaObserver } from './observer';
 import { validateOrgUrl } from './org-url';
 import {
+  headerValues,
+  readRateLimitHeaders,
+  type HeaderBag,
+  type RateLimitObservation,
+} from './headers';
+import {
   AcquireAborted,
   RateLimiter,
   RateLimitWaitExceeded,
-  readRateLimitHeaders,
-  headerValues,
-  type HeaderBag,
   type OnWait,
-  type RateLimitObservation,
   type WaitReason,
 } from './rate-limiter';
 import { isRecord, reduceFactor, reduceGroup, reduceRole, reduceUser } from './records';
@@ -1011,24 +1013,4 @@ function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** The `error`, `error_description` and `scope` parameters of a `WWW-Authenticate` challenge. */
-export function authChallenge(headers: HeaderBag): AuthChallenge | null {
-  const raw = headerValues(headers, 'www-authenticate').join(', ');
-  if (raw === '') return null;
-  const params: Record<string, string> = {};
-  const re = /([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/g;
-  for (let m = re.exec(raw), n = 0; m !== null && n < 50; m = re.exec(raw), n++) {
-    const key = (m[1] ?? '').toLowerCase();
-    if (!(key in params)) params[key] = (m[2] ?? m[3] ?? '').replace(/\\(.)/g, '$1');
-  }
-  const challenge: AuthChallenge = {
-    error: params['error'] ?? null,
-    errorDescription: params['error_description'] ?? null,
-    scope: params['scope'] ?? null,
-  };
-  return challenge.error === null && challenge.errorDescription === null && challenge.scope === null
-    ? null
-    : challenge;
 }

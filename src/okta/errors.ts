@@ -9,7 +9,7 @@
  * (never the query, which may hold a filter with e-mail addresses) and our own diagnosis.
  */
 
-import { isTransientType } from '../contract/error-table';
+import { ErrorType, isTransientType } from '../contract/error-table';
 
 export type OktaErrorKind =
   | 'rate_limited'
@@ -97,9 +97,9 @@ export abstract class OktaApiError extends Error {
  * `X-Rate-Limit-Reset` corrected by the difference between its `Date` header and the local clock.
  */
 export class OktaRateLimitedError extends OktaApiError {
-  override readonly name = 'OktaRateLimitedError';
+  override readonly name = ErrorType.OktaRateLimitedError;
   readonly kind = 'rate_limited' as const;
-  readonly retryable = isTransientType('OktaRateLimitedError');
+  readonly retryable = isTransientType(ErrorType.OktaRateLimitedError);
   /** When the bucket is expected to have budget again, in local epoch milliseconds. */
   readonly resetAtMs: number;
   /** Okta's org-wide concurrency limit (429 with `X-Rate-Limit-Limit: 0`), not a window limit. */
@@ -146,9 +146,9 @@ export type TransientReason = 'server_error' | 'timeout' | 'network' | 'malforme
 
 /** A failure a retry may cure: HTTP 5xx, a timeout, a dropped connection, an unparseable body. */
 export class OktaTransientError extends OktaApiError {
-  override readonly name = 'OktaTransientError';
+  override readonly name = ErrorType.OktaTransientError;
   readonly kind = 'transient' as const;
-  readonly retryable = isTransientType('OktaTransientError');
+  readonly retryable = isTransientType(ErrorType.OktaTransientError);
   readonly reason: TransientReason;
   /** The system error code for network failures (`ECONNRESET`, `ETIMEDOUT`, …). */
   readonly code: string | null;
@@ -180,9 +180,9 @@ export interface AuthChallenge {
  * fast with a message an operator can act on.
  */
 export class OktaAuthError extends OktaApiError {
-  override readonly name = 'OktaAuthError';
+  override readonly name = ErrorType.OktaAuthError;
   readonly kind = 'auth' as const;
-  readonly retryable = isTransientType('OktaAuthError');
+  readonly retryable = isTransientType(ErrorType.OktaAuthError);
   readonly challenge: AuthChallenge | null;
   /** Scopes the connector needs; the one Okta named first when it named one. */
   readonly requiredScopes: readonly string[];
@@ -246,9 +246,9 @@ export class OktaAuthError extends OktaApiError {
 
 /** 404: the user or group is gone (deleted between listing and enrichment), or a wrong path. */
 export class OktaNotFoundError extends OktaApiError {
-  override readonly name = 'OktaNotFoundError';
+  override readonly name = ErrorType.OktaNotFoundError;
   readonly kind = 'not_found' as const;
-  readonly retryable = isTransientType('OktaNotFoundError');
+  readonly retryable = isTransientType(ErrorType.OktaNotFoundError);
 
   constructor(ctx: OktaErrorContext) {
     const okta = describeOktaResponse(ctx);
@@ -258,9 +258,9 @@ export class OktaNotFoundError extends OktaApiError {
 
 /** 400: Okta rejected the request itself (e.g. an invalid `filter` or `search` expression). */
 export class OktaBadRequestError extends OktaApiError {
-  override readonly name = 'OktaBadRequestError';
+  override readonly name = ErrorType.OktaBadRequestError;
   readonly kind = 'bad_request' as const;
-  readonly retryable = isTransientType('OktaBadRequestError');
+  readonly retryable = isTransientType(ErrorType.OktaBadRequestError);
   /** The `errorSummary` of each of Okta's `errorCauses`. */
   readonly causes: readonly string[];
 
@@ -278,9 +278,9 @@ export class OktaBadRequestError extends OktaApiError {
 
 /** Any other status (3xx — redirects are never followed —, 405, 409, …): not retried. */
 export class OktaUnexpectedResponseError extends OktaApiError {
-  override readonly name = 'OktaUnexpectedResponseError';
+  override readonly name = ErrorType.OktaUnexpectedResponseError;
   readonly kind = 'unexpected_response' as const;
-  readonly retryable = isTransientType('OktaUnexpectedResponseError');
+  readonly retryable = isTransientType(ErrorType.OktaUnexpectedResponseError);
 
   constructor(ctx: OktaErrorContext & { detail: string }) {
     const okta = describeOktaResponse(ctx);
@@ -296,9 +296,9 @@ export class OktaUnexpectedResponseError extends OktaApiError {
  * sent there), or another endpoint than the one being paged.
  */
 export class OktaUnsafeLinkError extends OktaApiError {
-  override readonly name = 'OktaUnsafeLinkError';
+  override readonly name = ErrorType.OktaUnsafeLinkError;
   readonly kind = 'unsafe_link' as const;
-  readonly retryable = isTransientType('OktaUnsafeLinkError');
+  readonly retryable = isTransientType(ErrorType.OktaUnsafeLinkError);
 
   constructor(ctx: OktaErrorContext & { detail: string }) {
     super(`Okta ${ctx.endpoint}: refusing to follow a paging link: ${ctx.detail}`, ctx);
@@ -307,9 +307,9 @@ export class OktaUnsafeLinkError extends OktaApiError {
 
 /** The caller's AbortSignal fired; `reason` is the signal's reason (e.g. Temporal's cancellation). */
 export class OktaAbortedError extends OktaApiError {
-  override readonly name = 'OktaAbortedError';
+  override readonly name = ErrorType.OktaAbortedError;
   readonly kind = 'aborted' as const;
-  readonly retryable = isTransientType('OktaAbortedError');
+  readonly retryable = isTransientType(ErrorType.OktaAbortedError);
   readonly reason: unknown;
 
   constructor(ctx: OktaErrorContext & { reason: unknown }) {

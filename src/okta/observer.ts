@@ -4,7 +4,8 @@
  * must not throw; the client ignores what it throws anyway.
  */
 import type { BucketId } from './buckets';
-import type { RateLimitObservation, WaitReason } from './rate-limiter';
+import type { RateLimitObservation } from './headers';
+import type { WaitReason } from './rate-limiter';
 
 /** How one HTTP exchange with Okta ended. */
 export interface OktaExchange {

@@ -14,6 +14,7 @@
  */
 
 import type { UserInventoryInfo } from '../ocsf/types';
+import { ErrorType } from '../contract/error-table';
 
 export interface Delivery {
   syncId: string;
@@ -52,7 +53,7 @@ export interface EventSink {
 
 /** Worth retrying later: the receiver or the disk may recover (5xx, 429, timeout, full disk). */
 export class SinkTransientError extends Error {
-  override readonly name = 'SinkTransientError';
+  override readonly name = ErrorType.SinkTransientError;
   /**
    * Local time (ms since the epoch) before which a retry is pointless, when the receiver said so
    * (`Retry-After`). The activity layer turns it into Temporal's `nextRetryDelay`.
@@ -70,7 +71,7 @@ export class SinkTransientError extends Error {
  * key removed should the receiver echo it.
  */
 export class SinkRejectedError extends Error {
-  override readonly name = 'SinkRejectedError';
+  override readonly name = ErrorType.SinkRejectedError;
   readonly status?: number;
   readonly responseBody?: string;
   constructor(message: string, opts: { status?: number; responseBody?: string } = {}) {

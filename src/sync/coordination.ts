@@ -1,11 +1,10 @@
 /**
  * The contract between a sync and its org's coordinator (src/workflows/org-coordinator.ts):
- * names and messages only. Imported by workflow code: plain values, no Node APIs.
+ * ids and messages; the signal and query definitions are in src/contract/temporal-contract.ts.
+ * Imported by workflow code: plain values, no Node APIs.
  */
 import { orgKey } from './naming';
 import type { SyncMode } from './types';
-
-export const COORDINATOR_WORKFLOW_TYPE = 'orgCoordinator';
 
 /**
  * One coordinator per org and task queue. A deployment serves one org per task queue (a worker
@@ -23,21 +22,13 @@ export interface SyncSlotHolder {
   mode: SyncMode;
 }
 
-/** Sync → coordinator (signal-with-start): may this sync run? */
-export const REQUEST_SLOT_SIGNAL = 'requestSyncSlot';
-/** Sync → coordinator: this sync ended; `watermark` when it completed, else null. */
-export const RELEASE_SLOT_SIGNAL = 'releaseSyncSlot';
 export interface SlotRelease extends SyncSlotHolder {
   watermark: string | null;
 }
 
-/** Coordinator → sync: run now, from this watermark (null: no successful sync yet). */
-export const SLOT_GRANTED_SIGNAL = 'syncSlotGranted';
 export interface SlotGrant {
   previousWatermark: string | null;
 }
-/** Coordinator → sync: do not run; `reason` names the sync this one was coalesced into. */
-export const SLOT_REFUSED_SIGNAL = 'syncSlotRefused';
 export interface SlotRefusal {
   reason: string;
 }
@@ -54,6 +45,3 @@ export interface CoordinatorState {
   running: SyncSlotHolder | null;
   queue: SyncSlotHolder[];
 }
-
-/** The coordinator's `state` query. */
-export const COORDINATOR_STATE_QUERY = 'state';

@@ -4,8 +4,6 @@
  */
 import type { SyncMode } from './types';
 
-export const SYNC_WORKFLOW_TYPE = 'oktaSync';
-
 /** `https://acme.okta.com` → `acme.okta.com`; `http://127.0.0.1:8080` → `127.0.0.1_8080`. */
 export function orgKey(orgUrl: string): string {
   const withoutScheme = orgUrl.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
@@ -18,7 +16,12 @@ export function orgKey(orgUrl: string): string {
  * (Temporal adds it); the org's coordinator lets one sync of the org run at a time whatever its id.
  */
 export function syncWorkflowId(orgUrl: string, mode: SyncMode): string {
-  return `okta-ocsf-sync-${orgKey(orgUrl)}-${mode}`;
+  return `${syncWorkflowIdPrefix(orgUrl)}${mode}`;
+}
+
+/** What every sync id of this org starts with (scheduled runs included). */
+export function syncWorkflowIdPrefix(orgUrl: string): string {
+  return `okta-ocsf-sync-${orgKey(orgUrl)}-`;
 }
 
 export function scheduleId(orgUrl: string, mode: SyncMode): string {

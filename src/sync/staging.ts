@@ -17,19 +17,20 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { orgKey, pagePartId } from './naming';
+import { ErrorType } from '../contract/error-table';
 
 export class StagingMissingError extends Error {
-  override readonly name = 'StagingMissingError';
+  override readonly name = ErrorType.StagingMissingError;
 }
 
 /** A staged file that does not parse (truncated, overwritten): retrying cannot fix it. */
 export class StagingCorruptError extends Error {
-  override readonly name = 'StagingCorruptError';
+  override readonly name = ErrorType.StagingCorruptError;
 }
 
 /** An id (from Okta's answer, or a sync id) that is no safe file name: never used as a path. */
 export class StagingUnsafeIdError extends Error {
-  override readonly name = 'StagingUnsafeIdError';
+  override readonly name = ErrorType.StagingUnsafeIdError;
 }
 
 export class StagingStore {

@@ -1,3 +1,3 @@
 // The workflow bundle's entry: every workflow the worker registers.
-export { oktaSync, progressQuery } from './okta-sync';
+export { oktaSync } from './okta-sync';
 export { orgCoordinator } from './org-coordinator';

@@ -16,7 +16,6 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  defineQuery,
   log,
   proxyActivities,
   setHandler,
@@ -32,7 +31,8 @@ import {
   MIN_ACTIVITY_BUDGET_MS,
   TRANSIENT_MAX_ATTEMPTS,
 } from '../contract/activity-budget';
-import { NON_RETRYABLE_ERROR_TYPES } from '../contract/error-table';
+import { ErrorType, NON_RETRYABLE_ERROR_TYPES } from '../contract/error-table';
+import { progressQuery, type SyncMemo } from '../contract/temporal-contract';
 import { ENRICHMENT_KINDS } from '../okta/types';
 import { bulkPhase, pageEnrichment, PER_USER } from './bulk-phase';
 import type { SyncSlotHolder } from '../sync/coordination';
@@ -61,8 +61,6 @@ import {
 } from './system-log-phase';
 import { acquireSyncSlot, releaseSyncSlot } from './sync-slot';
 import { isWorkerLost, PagePlacement, PLACED_SCHEDULE_TO_START } from './page-placement';
-
-export const progressQuery = defineQuery<SyncProgress>('progress');
 
 /**
  * Enrichment attempts before the documented fallback applies. The activity receives the same
@@ -419,7 +417,7 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
     await releaseSyncSlot(housekeeping, input.orgUrl, holder, null).catch(() => {});
     throw ApplicationFailure.nonRetryable(
       `Okta sync ${state.syncId} failed after delivering ${totals.events} events: ${lastError}`,
-      'SyncFailed',
+      ErrorType.SyncFailed,
       resultOf(input, state, status, lastError, 0),
     );
   }
@@ -444,7 +442,8 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
   // The next incremental sync starts from this watermark: the coordinator keeps it. The memo is
   // for operators browsing the Temporal UI only.
   await releaseSyncSlot(housekeeping, input.orgUrl, holder, state.watermark);
-  upsertMemo({ watermark: state.watermark, finishedAt: result.finishedAt, totals });
+  const memo: SyncMemo = { watermark: state.watermark, finishedAt: result.finishedAt, totals };
+  upsertMemo({ ...memo });
   await condition(allHandlersFinished);
   return result;
 }
@@ -532,7 +531,7 @@ function activityBudgetMsOf(given: number | undefined): number {
     throw ApplicationFailure.nonRetryable(
       `SyncInput.activityBudgetMs must be an integer from ${MIN_ACTIVITY_BUDGET_MS} to ` +
         `${MAX_ACTIVITY_BUDGET_MS}; got ${JSON.stringify(given)}`,
-      'InvalidSyncInput',
+      ErrorType.InvalidSyncInput,
     );
   }
   return given;
@@ -546,14 +545,14 @@ function enrichRetryOf(given: Partial<EnrichRetryPolicy> | undefined): EnrichRet
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
       throw ApplicationFailure.nonRetryable(
         `SyncInput.enrichRetry.${key} must be an integer >= 1; got ${JSON.stringify(v)}`,
-        'InvalidSyncInput',
+        ErrorType.InvalidSyncInput,
       );
     }
   }
   if (policy.maximumIntervalMs < policy.initialIntervalMs) {
     throw ApplicationFailure.nonRetryable(
       'SyncInput.enrichRetry.maximumIntervalMs must not be less than initialIntervalMs',
-      'InvalidSyncInput',
+      ErrorType.InvalidSyncInput,
     );
   }
   return policy;

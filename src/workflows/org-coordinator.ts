@@ -24,21 +24,22 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
   getExternalWorkflowHandle,
   log,
   proxyActivities,
   setHandler,
   workflowInfo,
+  type SignalDefinition,
 } from '@temporalio/workflow';
 import type { SyncActivities } from '../activities';
 import {
-  COORDINATOR_STATE_QUERY,
-  RELEASE_SLOT_SIGNAL,
-  REQUEST_SLOT_SIGNAL,
-  SLOT_GRANTED_SIGNAL,
-  SLOT_REFUSED_SIGNAL,
+  coordinatorStateQuery,
+  releaseSlotSignal,
+  requestSlotSignal,
+  slotGrantedSignal,
+  slotRefusedSignal,
+} from '../contract/temporal-contract';
+import {
   type CoordinatorInput,
   type CoordinatorState,
   type SlotGrant,
@@ -46,10 +47,6 @@ import {
   type SlotRelease,
   type SyncSlotHolder,
 } from '../sync/coordination';
-
-export const requestSlotSignal = defineSignal<[SyncSlotHolder]>(REQUEST_SLOT_SIGNAL);
-export const releaseSlotSignal = defineSignal<[SlotRelease]>(RELEASE_SLOT_SIGNAL);
-export const coordinatorStateQuery = defineQuery<CoordinatorState>(COORDINATOR_STATE_QUERY);
 
 const MAX_EVENTS_PER_RUN = 200;
 
@@ -75,13 +72,13 @@ export async function orgCoordinator(input: CoordinatorInput): Promise<void> {
   const grant = async (who: SyncSlotHolder): Promise<void> => {
     state.running = who;
     const g: SlotGrant = { previousWatermark: state.watermark };
-    await signalQuietly(who, SLOT_GRANTED_SIGNAL, g);
+    await signalQuietly(who, slotGrantedSignal, g);
   };
   const refuse = async (who: SyncSlotHolder, coalescedInto: SyncSlotHolder): Promise<void> => {
     const r: SlotRefusal = {
       reason: `another ${coalescedInto.mode} sync of this org is running or queued: ${coalescedInto.workflowId}`,
     };
-    await signalQuietly(who, SLOT_REFUSED_SIGNAL, r);
+    await signalQuietly(who, slotRefusedSignal, r);
   };
   /** The slot is free again; a completed sync's watermark is kept (the newest one wins). */
   const release = (r: SlotRelease): void => {
@@ -147,10 +144,10 @@ export async function orgCoordinator(input: CoordinatorInput): Promise<void> {
 }
 
 /** A sync that is gone (deleted, terminated) cannot be signalled: that is not our failure. */
-async function signalQuietly(
+async function signalQuietly<A>(
   who: SyncSlotHolder,
-  signal: string,
-  arg: SlotGrant | SlotRefusal,
+  signal: SignalDefinition<[A]>,
+  arg: A,
 ): Promise<void> {
   try {
     await getExternalWorkflowHandle(who.workflowId).signal(signal, arg);

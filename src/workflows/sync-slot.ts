@@ -2,17 +2,9 @@
  * A sync's side of the org's coordinator (src/workflows/org-coordinator.ts): ask for the slot,
  * wait for the answer, give the slot back. Workflow code.
  */
-import { condition, defineSignal, setHandler } from '@temporalio/workflow';
-import {
-  SLOT_GRANTED_SIGNAL,
-  SLOT_REFUSED_SIGNAL,
-  type SlotGrant,
-  type SlotRefusal,
-  type SyncSlotHolder,
-} from '../sync/coordination';
-
-export const slotGrantedSignal = defineSignal<[SlotGrant]>(SLOT_GRANTED_SIGNAL);
-export const slotRefusedSignal = defineSignal<[SlotRefusal]>(SLOT_REFUSED_SIGNAL);
+import { condition, setHandler } from '@temporalio/workflow';
+import { slotGrantedSignal, slotRefusedSignal } from '../contract/temporal-contract';
+import { type SlotGrant, type SlotRefusal, type SyncSlotHolder } from '../sync/coordination';
 
 export type SlotAnswer = { granted: SlotGrant } | { refused: SlotRefusal };
 

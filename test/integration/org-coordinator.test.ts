@@ -7,8 +7,13 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { execFile } from 'node:child_process';
 import { startSync } from '../../src/cli/sync-runner';
 import { OktaSimulator } from '../../src/simulator';
-import { coordinatorWorkflowId, type CoordinatorState } from '../../src/sync/coordination';
-import { SYNC_WORKFLOW_TYPE, syncWorkflowId } from '../../src/sync/naming';
+import {
+  coordinatorStateQuery,
+  coordinatorWorkflowId,
+  SYNC_WORKFLOW_TYPE,
+  syncWorkflowId,
+  type OktaSyncWorkflow,
+} from '../../src/contract';
 import type { SyncInput, SyncResult } from '../../src/sync/types';
 import { GENEROUS_LIMITS } from '../support/fault-harness';
 import {
@@ -102,7 +107,7 @@ describe('the org coordinator', () => {
       );
       const state = await client.workflow
         .getHandle(coordinatorWorkflowId(sim.url, t.taskQueue))
-        .query<CoordinatorState>('state');
+        .query(coordinatorStateQuery);
       expect(state.watermark).toBe(incResult.watermark);
       expect(state.running).toBeNull();
     } finally {
@@ -125,12 +130,12 @@ describe('the org coordinator', () => {
       const [cli1, cli2, s1, s2] = await Promise.all([
         startSync(client, t.config, 'incremental'),
         startSync(client, t.config, 'incremental'),
-        client.workflow.start(SYNC_WORKFLOW_TYPE, {
+        client.workflow.start<OktaSyncWorkflow>(SYNC_WORKFLOW_TYPE, {
           taskQueue: t.taskQueue,
           workflowId: `${base}-2026-11-29T13:00:00Z`,
           args: [input],
         }),
-        client.workflow.start(SYNC_WORKFLOW_TYPE, {
+        client.workflow.start<OktaSyncWorkflow>(SYNC_WORKFLOW_TYPE, {
           taskQueue: t.taskQueue,
           workflowId: `${base}-2026-11-29T13:00:01Z`,
           args: [input],
@@ -161,7 +166,7 @@ describe('the org coordinator', () => {
       const coordinator = client.workflow.getHandle(coordinatorWorkflowId(sim.url, t.taskQueue));
       await eventually(
         () =>
-          coordinator.query<CoordinatorState>('state').then(
+          coordinator.query(coordinatorStateQuery).then(
             (s) => s.running?.mode === 'incremental',
             () => false,
           ),

@@ -6,7 +6,7 @@
  */
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { OktaSimulator } from '../../src/simulator';
-import { orgKey, scheduleId, syncWorkflowId } from '../../src/sync/naming';
+import { orgKey, scheduleId, SYNC_WORKFLOW_TYPE, syncWorkflowId } from '../../src/contract';
 import type { SyncResult } from '../../src/sync/types';
 import { cliOk, runCli } from '../support/run-cli';
 import {
@@ -127,7 +127,7 @@ describe('okta-ocsf schedule', () => {
       expect(d.state.paused).toBe(false);
       expect(d.state.note).toContain(sim.url);
       expect(d.action).toMatchObject({
-        workflowType: 'oktaSync',
+        workflowType: SYNC_WORKFLOW_TYPE,
         workflowId: syncWorkflowId(sim.url, mode),
         taskQueue: t.taskQueue,
       });

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { OktaSimulator } from '../../src/simulator';
-import { scheduleId, syncWorkflowId } from '../../src/sync/naming';
+import { scheduleId, SYNC_WORKFLOW_TYPE, syncWorkflowId } from '../../src/contract';
 import type { SyncResult } from '../../src/sync/types';
 import { cliOk } from '../support/run-cli';
 import {
@@ -210,7 +210,7 @@ describe('Temporal Web UI: operator-triggered resync', () => {
         () => page.getByRole('row').filter({ hasText: workflowId }),
         'Completed',
       );
-      expect(await row.innerText()).toContain('oktaSync');
+      expect(await row.innerText()).toContain(SYNC_WORKFLOW_TYPE);
     } finally {
       await client.schedule
         .getHandle(id)
@@ -230,7 +230,7 @@ describe('Temporal Web UI: operator-triggered resync', () => {
 
       await page.getByLabel('Workflow ID').fill(workflowId);
       await page.getByLabel('Task Queue').fill(org.t.taskQueue);
-      await page.getByLabel('Workflow Type').fill('oktaSync');
+      await page.getByLabel('Workflow Type').fill(SYNC_WORKFLOW_TYPE);
       const data = page.getByRole('textbox').and(page.locator('.cm-content'));
       await data.click();
       // insertText, not typing: the editor would auto-close every brace and quote typed.
@@ -281,7 +281,7 @@ describe('Temporal Web UI: operator-triggered resync', () => {
         () => page.getByRole('row').filter({ hasText: workflowId }),
         'Completed',
       );
-      expect(await row.innerText()).toContain('oktaSync');
+      expect(await row.innerText()).toContain(SYNC_WORKFLOW_TYPE);
     } finally {
       await org.close();
     }

@@ -10,6 +10,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { UserInventoryInfo } from '../../src/ocsf/types';
 import { validateEvent } from '../../src/ocsf/validate';
 import type { OktaSimulator } from '../../src/simulator';
+import { progressQuery } from '../../src/contract';
 import type { SyncProgress } from '../../src/sync/types';
 import { childWorker, readEvents, sleep, waitExit } from './sync-harness';
 import { expectedUserIds, expectTenantOutput, tenantEvent } from './tenant-output';
@@ -173,7 +174,7 @@ export class ProgressRecorder {
           // may wait for the next one, and a call left retrying after the test closes the
           // connection throws from the client's retry timer and takes the jest worker down.
           const p = await connection.withDeadline(Date.now() + 5_000, () =>
-            handle.query<SyncProgress>('progress'),
+            handle.query(progressQuery),
           );
           if (this.running) this.snapshots.push(p);
         } catch {

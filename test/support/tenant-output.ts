@@ -11,7 +11,7 @@ import { validateEvent } from '../../src/ocsf/validate';
 import type { EnrichmentKind } from '../../src/okta/types';
 import type { OktaSimulator } from '../../src/simulator';
 import { startSync, syncInput, followSync, type SyncSummary } from '../../src/cli/sync-runner';
-import { SYNC_WORKFLOW_TYPE, syncWorkflowId } from '../../src/sync/naming';
+import { SYNC_WORKFLOW_TYPE, syncWorkflowId, type OktaSyncWorkflow } from '../../src/contract';
 import type { SyncInput, SyncResult } from '../../src/sync/types';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { AppConfig } from '../../src/config';
@@ -84,7 +84,7 @@ export async function runFullSync(
   config: AppConfig,
   extra: Partial<SyncInput> = {},
 ): Promise<FinishedSync> {
-  let handle: WorkflowHandle;
+  let handle: WorkflowHandle<OktaSyncWorkflow>;
   let workflowId: string;
   if (Object.keys(extra).length === 0) {
     const started = await startSync(client, config, 'full');
@@ -92,7 +92,7 @@ export async function runFullSync(
     workflowId = started.workflowId;
   } else {
     workflowId = syncWorkflowId(config.orgUrl!, 'full');
-    handle = await client.workflow.start(SYNC_WORKFLOW_TYPE, {
+    handle = await client.workflow.start<OktaSyncWorkflow>(SYNC_WORKFLOW_TYPE, {
       taskQueue: config.temporal.taskQueue,
       workflowId,
       args: [{ ...syncInput(config, 'full'), ...extra }],

@@ -3,7 +3,7 @@
  * what to do when Okta answers 401/400 about them. The client knows nothing of tokens, keys or
  * proofs beyond this.
  */
-import type { HeaderBag } from '../rate-limiter';
+import type { HeaderBag } from '../headers';
 
 export interface AuthorizeOptions {
   signal?: AbortSignal;

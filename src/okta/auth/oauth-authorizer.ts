@@ -3,7 +3,7 @@
  * `Authorization: DPoP <token>` with a fresh proof bound to the request and the token.
  */
 import { authChallengeParams } from './www-authenticate';
-import { headerValues } from '../rate-limiter';
+import { headerValues } from '../headers';
 import type { AuthorizeOptions, RefusedRequest, RequestAuthorizer } from './authorizer';
 import type { OAuthTokenSource } from './oauth-token-source';
 

@@ -3,7 +3,7 @@
  * key, scope or clock does not fix itself. Messages hold Okta's `error` and `error_description`
  * and our diagnosis — never the key, the assertion, a proof or a token.
  */
-import { isTransientType } from '../../contract/error-table';
+import { ErrorType, isTransientType } from '../../contract/error-table';
 import { OktaApiError } from '../errors';
 
 export type OAuthFailureReason =
@@ -32,9 +32,9 @@ const ADVICE: Record<OAuthFailureReason, string> = {
 };
 
 export class OktaOAuthError extends OktaApiError {
-  override readonly name = 'OktaOAuthError';
+  override readonly name = ErrorType.OktaOAuthError;
   readonly kind = 'oauth' as const;
-  readonly retryable = isTransientType('OktaOAuthError');
+  readonly retryable = isTransientType(ErrorType.OktaOAuthError);
   readonly reason: OAuthFailureReason;
   /** Okta's OAuth `error` code (`invalid_client`, `invalid_scope`, …). */
   readonly oauthError: string | null;

@@ -15,7 +15,7 @@ import { SignJWT } from 'jose';
 
 import { sleep, systemClock, type Clock } from '../clock';
 import { OktaAbortedError, OktaRateLimitedError, OktaTransientError } from '../errors';
-import { headerValues, type HeaderBag } from '../rate-limiter';
+import { headerValues, type HeaderBag } from '../headers';
 import type { AssertionAlg, DpopMode } from './credentials';
 import { DpopProofs } from './dpop';
 import { OktaOAuthError, type OAuthFailureReason } from './oauth-errors';

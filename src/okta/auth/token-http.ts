@@ -3,7 +3,7 @@
  * axios error (whose config holds the client assertion) escape.
  */
 import axios, { type AxiosInstance } from 'axios';
-import type { HeaderBag } from '../rate-limiter';
+import type { HeaderBag } from '../headers';
 
 export type TokenHttpOutcome =
   | { kind: 'response'; status: number; headers: HeaderBag; text: string }

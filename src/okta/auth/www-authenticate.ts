@@ -1,5 +1,6 @@
 /** The parameters of a `WWW-Authenticate` challenge that say why a request was refused. */
-import { headerValues, type HeaderBag } from '../rate-limiter';
+import type { AuthChallenge } from '../errors';
+import { headerValues, type HeaderBag } from '../headers';
 
 export interface ChallengeParams {
   error: string | null;
@@ -20,4 +21,11 @@ export function authChallengeParams(headers: HeaderBag): ChallengeParams {
     description: params['error_description'] ?? null,
     scope: params['scope'] ?? null,
   };
+}
+
+/** The challenge as the client's `OktaAuthError` carries it; null when the header says nothing. */
+export function authChallenge(headers: HeaderBag): AuthChallenge | null {
+  const p = authChallengeParams(headers);
+  if (p.error === null && p.description === null && p.scope === null) return null;
+  return { error: p.error, errorDescription: p.description, scope: p.scope };
 }

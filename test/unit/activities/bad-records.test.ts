@@ -25,6 +25,7 @@ import type { OktaFactor, OktaGroup, OktaRole, OktaUser } from '../../../src/okt
 import type { Delivery, DeliveryResult, EventSink } from '../../../src/sinks/sink';
 import { StagingStore } from '../../../src/sync/staging';
 import type { DeliverPageResult, PageRef } from '../../../src/sync/types';
+import { ErrorType } from '../../../src/contract/error-table';
 
 // The real mapping, behind a mock that a test can override for one user (a mapping bug, a record
 // it cannot handle); every other call goes to the real function.
@@ -454,7 +455,7 @@ describe('deliverPage with an invalid event', () => {
     const sink = new MemorySink();
     const err = await failureOf(syncPage(activitiesFor(ODD_TENANT, sink)));
     expect(err.nonRetryable).toBe(true);
-    expect(err.type).toBe('OcsfValidationError');
+    expect(err.type).toBe(ErrorType.OcsfValidationError);
     expect(err.message).toContain('"00u-odd-roles"');
     expect(err.message).toContain('/type_uid');
     expect(sink.deliveries).toHaveLength(0);
@@ -470,7 +471,7 @@ describe('deliverPage with an invalid event', () => {
     });
     const sink = new MemorySink();
     const err = await failureOf(syncPage(activitiesFor(ODD_TENANT, sink)));
-    expect(err).toMatchObject({ nonRetryable: true, type: 'OcsfValidationError' });
+    expect(err).toMatchObject({ nonRetryable: true, type: ErrorType.OcsfValidationError });
     expect(err.message).toContain('"00u-normal"');
     expect(sink.deliveries).toHaveLength(0);
   });

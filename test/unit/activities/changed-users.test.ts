@@ -15,6 +15,7 @@ import { OktaAuthError, OktaNotFoundError } from '../../../src/okta/errors';
 import { reduceLogEvent, type LogEvent } from '../../../src/okta/system-log';
 import type { OktaUser } from '../../../src/okta/types';
 import { StagingStore } from '../../../src/sync/staging';
+import { ErrorType } from '../../../src/contract/error-table';
 
 const ORG = 'https://acme.okta.com';
 const SYNC = 'sync-1';
@@ -166,7 +167,7 @@ describe('System Log activities', () => {
     await expect(
       run(a.collectChangedUsers, { ...BASE, ...RANGE, required: true, maxUsers: 100 }),
     ).rejects.toMatchObject({
-      type: 'SystemLogUnavailableError',
+      type: ErrorType.SystemLogUnavailableError,
       nonRetryable: true,
       message: expect.stringContaining('You do not have permission'),
     });
@@ -180,7 +181,7 @@ describe('System Log activities', () => {
     });
     await expect(
       run(a401.collectChangedUsers, { ...BASE, ...RANGE, required: false, maxUsers: 100 }),
-    ).rejects.toMatchObject({ type: 'OktaAuthError', nonRetryable: true });
+    ).rejects.toMatchObject({ type: ErrorType.OktaAuthError, nonRetryable: true });
   });
 
   test('more users than the bound: too_many, the workflow then runs full', async () => {

@@ -22,6 +22,7 @@ import { OktaClient } from '../../../src/okta/client';
 import { RateLimiter, type WaitReason } from '../../../src/okta/rate-limiter';
 import { OktaSimulator } from '../../../src/simulator';
 import { makeSyncId } from '../../../src/sync/naming';
+import { SYNC_WORKFLOW_TYPE } from '../../../src/contract';
 
 interface Recorded {
   kind: 'counter' | 'histogram' | 'gauge';
@@ -233,7 +234,7 @@ describe('ConnectorMetrics', () => {
       org: 'o',
       namespace: 'ns',
       taskQueue: 'q',
-      workflowType: 'oktaSync',
+      workflowType: SYNC_WORKFLOW_TYPE,
       mode: 'full',
     });
     expect(new Set(meter.records.map((r) => r.tags.mode))).toEqual(

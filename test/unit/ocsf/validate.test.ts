@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { UserInventoryInfo } from '../../../src/ocsf/types';
 import { OcsfValidationError, validateEvent } from '../../../src/ocsf/validate';
+import { ErrorType } from '../../../src/contract/error-table';
 
 const event = JSON.parse(
   readFileSync(
@@ -39,7 +40,7 @@ describe('validateEvent', () => {
     }
     expect(caught).toBeInstanceOf(OcsfValidationError);
     const err = caught as OcsfValidationError;
-    expect(err.name).toBe('OcsfValidationError');
+    expect(err.name).toBe(ErrorType.OcsfValidationError);
     expect(err.userUid).toBe(event.user.uid);
     expect(err.errors).toContainEqual({
       instancePath: '/class_uid',

@@ -8,6 +8,7 @@ import { OktaNotFoundError } from '../../../src/okta/errors';
 import { RateLimiter } from '../../../src/okta/rate-limiter';
 import { eventTypeFilter, namedBy } from '../../../src/okta/system-log';
 import { OktaSimulator } from '../../../src/simulator';
+import { ErrorType } from '../../../src/contract/error-table';
 
 jest.setTimeout(30_000);
 
@@ -68,7 +69,7 @@ describe('OktaClient: System Log, user by id, group members', () => {
     await expect(
       client.listSystemLogPage({ since: now, until: now, filter: eventTypeFilter() }),
     ).rejects.toMatchObject({
-      name: 'OktaAuthError',
+      name: ErrorType.OktaAuthError,
       status: 403,
       errorCode: 'E0000006',
     });

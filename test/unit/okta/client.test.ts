@@ -14,6 +14,7 @@ import {
 } from '../../../src/okta/errors';
 import { RateLimiter, type WaitReason } from '../../../src/okta/rate-limiter';
 import { rateHeaders, sendJson, startServer, type TestServer } from './helpers';
+import { ErrorType } from '../../../src/contract/error-table';
 
 const TOKEN = '00tEsT-T0k3n_nEvEr-lEaK-9f8e7d6c5b4a';
 
@@ -393,7 +394,7 @@ describe('OktaClient: errors', () => {
     );
     const err = await failure(client(s).listUsersPage());
     expect(err).toBeInstanceOf(OktaAuthError);
-    expect(err.name).toBe('OktaAuthError');
+    expect(err.name).toBe(ErrorType.OktaAuthError);
     expect((err as OktaAuthError).kind).toBe('auth');
     expect((err as OktaAuthError).retryable).toBe(false);
     expect((err as OktaAuthError).status).toBe(401);

@@ -1,10 +1,9 @@
+import { readRateLimitHeaders, type RateLimitObservation } from '../../../src/okta/headers';
 import {
   AcquireAborted,
   RateLimiter,
   RateLimitWaitExceeded,
-  readRateLimitHeaders,
   type Permit,
-  type RateLimitObservation,
   type WaitReason,
 } from '../../../src/okta/rate-limiter';
 import type { BucketId } from '../../../src/okta/buckets';

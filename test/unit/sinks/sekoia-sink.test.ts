@@ -14,6 +14,7 @@ import {
 } from '../../../src/sinks/sekoia-sink';
 import { Secret } from '../../../src/sinks/secret';
 import { SinkRejectedError, SinkTransientError } from '../../../src/sinks/sink';
+import { ErrorType } from '../../../src/contract/error-table';
 
 const OCSF_FIXTURES = path.join(__dirname, '..', '..', 'fixtures', 'ocsf');
 const EVENTS = readdirSync(OCSF_FIXTURES)
@@ -163,7 +164,7 @@ describe('SekoiaSink', () => {
     const err = await failure(sekoia(r.baseUrl, 100).deliver(delivery(EVENTS.slice(0, 3))));
 
     expect(err).toBeInstanceOf(SinkRejectedError);
-    expect(err.name).toBe('SinkRejectedError');
+    expect(err.name).toBe(ErrorType.SinkRejectedError);
     expect(err.message).toContain('HTTP 400');
     expect(err.message).toContain(body);
     expect((err as SinkRejectedError).status).toBe(400);

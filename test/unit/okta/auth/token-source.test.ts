@@ -17,6 +17,7 @@ import { DpopProofs } from '../../../../src/okta/auth/dpop';
 import { OAuthTokenSource } from '../../../../src/okta/auth/oauth-token-source';
 import type { TokenHttp, TokenHttpOutcome } from '../../../../src/okta/auth/token-http';
 import type { Clock } from '../../../../src/okta/clock';
+import { ErrorType } from '../../../../src/contract/error-table';
 
 interface Sent {
   form: URLSearchParams;
@@ -131,7 +132,10 @@ test('a transient failure of an early renewal keeps the current token until just
   expect((await src.current()).value).toBe('t1');
   expect(http.sent.length).toBe(1 + 3);
   clock.t += 11_000;
-  await expect(src.current()).rejects.toMatchObject({ name: 'OktaTransientError', status: 503 });
+  await expect(src.current()).rejects.toMatchObject({
+    name: ErrorType.OktaTransientError,
+    status: 503,
+  });
 });
 
 test('concurrent callers share one renewal; invalidate drops only the token that failed', async () => {
@@ -220,7 +224,11 @@ test('a refused assertion with Okta’s clock far off is diagnosed as clock skew
   const err = await source(http, clock)
     .current()
     .catch((e: unknown) => e);
-  expect(err).toMatchObject({ name: 'OktaOAuthError', reason: 'clock_skew', retryable: false });
+  expect(err).toMatchObject({
+    name: ErrorType.OktaOAuthError,
+    reason: 'clock_skew',
+    retryable: false,
+  });
   expect((err as Error).message).toMatch(/600 s ahead/);
   expect((err as Error).message).not.toContain(http.sent[0]!.form.get('client_assertion')!);
 });
