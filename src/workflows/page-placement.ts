@@ -18,6 +18,7 @@ import {
 } from '@temporalio/workflow';
 import type { PagePlacementActivities, PageWorker } from '../activities/page-placement';
 import { TRANSIENT_MAX_ATTEMPTS } from '../contract/activity-budget';
+import { ErrorType } from '../contract/error-table';
 import type { PageRef } from '../sync/types';
 
 /**
@@ -38,7 +39,7 @@ export function isWorkerLost(err: unknown): boolean {
   if (cause instanceof TimeoutFailure) {
     return cause.timeoutType === 'SCHEDULE_TO_START' || cause.timeoutType === 'HEARTBEAT';
   }
-  return cause instanceof ApplicationFailure && cause.type === 'StagingMissingError';
+  return cause instanceof ApplicationFailure && cause.type === ErrorType.StagingMissingError;
 }
 
 const claims = proxyActivities<PagePlacementActivities>({
