@@ -117,7 +117,9 @@ describe('a live worker waiting on a slow Okta', () => {
   afterAll(async () => sim.close());
 
   test('is not timed out: every activity completes on its first attempt', async () => {
-    const t = await testEnv(sim.url, 'slow-token');
+    // Per-user enrichment: its first Okta request is the listing, alone. A bulk full sync starts
+    // with two requests at once (groups and role assignees), and both could be drawn slow.
+    const t = await testEnv(sim.url, 'slow-token', { OKTA_OCSF_ENRICHMENT: 'per-user' });
     const w = await inProcessWorker(t.config);
     const { client, close } = await temporalClient();
     try {
