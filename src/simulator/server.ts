@@ -802,15 +802,7 @@ async function readText(req: http.IncomingMessage): Promise<string> {
 }
 
 async function readJson(req: http.IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > ADMIN_BODY_LIMIT) throw new AdminError(413, 'request body too large');
-    chunks.push(buf);
-  }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
+  const text = (await readText(req)).trim();
   if (text === '') return {};
   try {
     return JSON.parse(text) as unknown;

@@ -3,7 +3,12 @@
  * choosing the strategy, the phase that prepares a bulk sync (membership index and role assignees,
  * read at the same time, before the first page), and which activities enrich a page.
  */
-import { ActivityCancellationType, log, proxyActivities } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  log,
+  proxyActivities,
+  type ActivityInterfaceFor,
+} from '@temporalio/workflow';
 import type { SyncActivities } from '../activities';
 import { TRANSIENT_MAX_ATTEMPTS } from '../contract/activity-budget';
 import type {
@@ -85,7 +90,7 @@ export function bulkPhase(opts: BulkPhaseOptions) {
   };
 }
 
-type Enrich = ReturnType<typeof proxyActivities<SyncActivities>>;
+type Enrich = ActivityInterfaceFor<SyncActivities>;
 
 /** The activities that read a page's groups and user roles under the sync's strategy. */
 export function pageEnrichment(
