@@ -233,14 +233,16 @@ describe('Prometheus scrapes the worker during a sync', () => {
     }
     expect(await p.sum(`okta_ocsf_rate_limit_share${sel}`)).toBe(0.5);
 
-    // Scraped DURING the sync: some scrape saw users listed, but not yet all of them.
+    // Scraped DURING the sync: some scrape saw Okta calls made, but not yet all of them. (The
+    // request counter moves call by call through the whole sync; the users-listed counter moves
+    // once per 200-user page, and both pages can be listed between two 1 s scrapes.)
     const range = await fetch(
       `${p.url}/api/v1/query_range?query=${encodeURIComponent(
-        `sum(okta_ocsf_users_listed_total${sel})`,
+        `sum(okta_ocsf_okta_requests_total${sel})`,
       )}&start=${syncStartMs / 1000}&end=${syncEndMs / 1000}&step=0.5`,
     ).then((r) => r.json() as Promise<{ data: { result: { values: [number, string][] }[] } }>);
     const seen = (range.data.result[0]?.values ?? []).map(([, v]) => Number(v));
-    expect(seen.some((v) => v > 0 && v < summary.users)).toBe(true);
+    expect(seen.some((v) => v > 0 && v < requests)).toBe(true);
 
     // The Temporal SDK's own metrics are on the same endpoint.
     const names = await p.seriesNames();
