@@ -1,7 +1,19 @@
 /**
  * What travels through Temporal for the System Log phase of an incremental sync (issue 12): its
  * settings, the state carried across continue-as-new, the activities' inputs and results and
- * what the summary reports. Small on purpose: user ids stay in staging, only counts go here.
+ * what the summary reports. Small on purpose: no user id crosses Temporal, only the log's window
+ * (`since`, `until`), counts and bucket numbers.
+ *
+ * Why not carry the log-named ids in the workflow (issue 13: any worker must be able to finish
+ * the phase, staging is only a per-worker cache): up to `DEFAULT_SYSTEM_LOG_MAX_USERS` = 20,000
+ * Okta ids of 20 characters are ~460 KB of JSON — close to Temporal's 512 KB per-payload warning,
+ * copied into history by the collecting activity's result and again by every continue-as-new of
+ * the by-id phase, and a list of "who just became admin" in history that the claim-check rule
+ * keeps out. Instead the window is in history and Okta's past log does not change, so a worker
+ * without the cache reads the log again (`ceil(events / 1000)` calls in the System Log bucket,
+ * plus one members listing per privileged group); a by-id page is "the named ids whose hash falls
+ * in bucket k of n" (`changedUsersBucket`), so two workers whose readings differ slightly (an
+ * event that reached the log late, a group's members changed since) never both deliver one user.
  *
  * Imported by workflow code: types and pure values only.
  */
@@ -23,8 +35,48 @@ export const DEFAULT_SYSTEM_LOG_MARGIN_MS = 5 * 60 * 1000;
  */
 export const DEFAULT_SYSTEM_LOG_MAX_USERS = 20_000;
 
-/** Ids read by id per page of the by-id phase: the size of a listed page. */
+/**
+ * Ids read by id per page of the by-id phase, on average: the size of a listed page. Pages are
+ * hash buckets (`changedUsersBucket`), so one holds a few more or fewer.
+ */
 export const CHANGED_USERS_PAGE_SIZE = 200;
+
+/** Buckets (by-id pages) for `users` log-named users. */
+export function changedUsersBuckets(users: number): number {
+  return Math.ceil(users / CHANGED_USERS_PAGE_SIZE);
+}
+
+/**
+ * The by-id page (0 ≤ bucket < `buckets`) that reads user `id`: FNV-1a over the id's UTF-16 code
+ * units. Pure and the same on every worker, so each id belongs to exactly one page whatever set
+ * of ids a worker derived from the log.
+ */
+export function changedUsersBucket(id: string, buckets: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) {
+    h ^= id.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % buckets;
+}
+
+/**
+ * Whether a log-named user, as read by id now, is the `lastUpdated` listing's to deliver rather
+ * than the by-id phase's: its `lastUpdated` is after the previous watermark. `lastUpdated` never
+ * goes back, so either it was after the watermark while the listing passed it (the listing, whose
+ * filter is `lastUpdated gt <previous watermark>`, emitted it), or it moved after the listing
+ * passed it — after this sync started, hence after this sync's watermark, and the next sync's
+ * listing emits it. Either way it is delivered once per sync and not missed, without reading
+ * what the listed pages staged (on other workers' disks).
+ */
+export function coveredByListing(
+  lastUpdated: string | null | undefined,
+  previousWatermark: string,
+): boolean {
+  const at = typeof lastUpdated === 'string' ? Date.parse(lastUpdated) : NaN;
+  const since = Date.parse(previousWatermark);
+  return Number.isFinite(at) && Number.isFinite(since) && at > since;
+}
 
 /** Where the users of an incremental sync came from. */
 export interface SourceCounts {
@@ -32,7 +84,10 @@ export interface SourceCounts {
   lastUpdated: number;
   /** Distinct users the System Log named (group privilege events expanded to members). */
   systemLog: number;
-  /** Named by the log and also listed by `lastUpdated`: delivered once, from the listing. */
+  /**
+   * Named by the log and covered by the `lastUpdated` listing (read by id, its `lastUpdated` is
+   * after the previous watermark: `coveredByListing`): delivered once, from the listing.
+   */
   both: number;
   /** Named by the log only, read again by id and found. */
   readById: number;
@@ -67,8 +122,12 @@ export interface SystemLogPhaseState {
   collected: boolean;
   /** The `lastUpdated` listing has reached its last page. */
   listingDone: boolean;
-  /** Pages of log-only users to read by id; null until planned (after the listing). */
+  /**
+   * By-id pages (hash buckets of the log-named users), known once the log was read; null before
+   * (and in a state saved by a version that planned them after the listing).
+   */
   pagesPlanned: number | null;
+  /** By-id pages started (buckets 0…pagesDone-1); each runs to its end before continue-as-new. */
   pagesDone: number;
 }
 
@@ -93,35 +152,28 @@ export type CollectChangedUsersResult = {
   | { outcome: 'too_many'; users: number }
 );
 
-export interface PlanChangedUsersInput {
-  orgUrl: string;
-  syncId: string;
-  /** Pages 1…listedPages hold the users the `lastUpdated` listing emitted. */
-  listedPages: number;
-  pageSize: number;
-}
-
-export interface PlanChangedUsersResult {
-  /** Log-named users the listing already emitted. */
-  both: number;
-  /** Log-named users to read by id. */
-  toRead: number;
-  pages: number;
-}
-
 export interface ReadChangedUsersPageInput {
   orgUrl: string;
   syncId: string;
   /** The staging page the users are written to (numbered after the listed pages). */
   page: number;
-  /** 0-based index of the slice of ids to read. */
-  index: number;
-  pageSize: number;
+  /** The log's window: a worker without the ids in its staging reads the log again. */
+  since: string;
+  until: string;
+  /** This page reads the named ids with `changedUsersBucket(id, buckets) === bucket`. */
+  bucket: number;
+  buckets: number;
+  /** The listing's filter is `lastUpdated gt <previousWatermark>` (`coveredByListing`). */
+  previousWatermark: string;
 }
 
 export interface ReadChangedUsersPageResult {
   apiCalls: number;
   rateLimited: number;
+  /** Staged for enrichment and delivery: found, and not the listing's. */
   users: number;
+  /** Found, and the listing's (`coveredByListing`): not staged. */
+  both: number;
+  /** 404: deleted since. */
   deleted: number;
 }

@@ -56,8 +56,10 @@ import {
   collectSystemLog,
   logUntil,
   nextChangedUsersPage,
+  runChangedUsersPage,
   startSystemLogPhase,
   systemLogPending,
+  type ChangedUsersPage,
 } from './system-log-phase';
 import { acquireSyncSlot, releaseSyncSlot } from './sync-slot';
 import { isWorkerLost, PagePlacement, PLACED_SCHEDULE_TO_START } from './page-placement';
@@ -294,13 +296,18 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
   };
   /**
    * A listed page is redone from its cursor (`relist`) when its worker is lost; a page of users
-   * the System Log named (`relist` null) runs on the shared queue, as before placement.
+   * the System Log named (`byId`) is read, enriched and delivered on a claimed worker, and redone
+   * from its bucket on another when that worker is lost (system-log-phase.ts).
    */
   const processPage = async (
     ref: PageRef,
     on: { acts: PageActs; taskQueue: string } | null,
     relist: ListUsersPageInput | null,
+    byId: ChangedUsersPage | null,
   ): Promise<void> => {
+    if (byId !== null) {
+      return runChangedUsersPage(placement, byId, state, logPhase, addCounters, enrichAndDeliver);
+    }
     if (on === null || relist === null) return enrichAndDeliver(ref, shared);
     try {
       await enrichAndDeliver(ref, on.acts);
@@ -336,6 +343,7 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
     let ref: PageRef;
     let on: { acts: PageActs; taskQueue: string } | null = null;
     let relist: ListUsersPageInput | null = null;
+    let byId: ChangedUsersPage | null = null;
     if (more) {
       ref = { orgUrl: input.orgUrl, syncId: state.syncId, page: state.pagesListed + 1 };
       let listed;
@@ -375,26 +383,20 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
         logPhase.report.sources.lastUpdated += listed.users;
       if (listed.users === 0) continue;
     } else {
-      // The listing is done: the users only the System Log named, read by id.
-      let next;
-      try {
-        next = await nextChangedUsersPage(okta, input, state, logPhase, addCounters);
-      } catch (err) {
-        fail(err);
-        break;
-      }
-      if (next === null) break;
-      ref = next.ref;
+      // The listing is done: the users the System Log named, read by id.
+      byId = nextChangedUsersPage(input, state, logPhase);
+      if (byId === null) break;
+      ref = byId.ref;
       pagesThisRun += 1;
-      if (next.users === 0) continue;
     }
 
     pagesInFlight += 1;
     const pageRef = ref;
     const pageOn = on;
     const pageRelist = relist;
+    const pageById = byId;
     const p: Promise<void> = pages
-      .run(() => processPage(pageRef, pageOn, pageRelist))
+      .run(() => processPage(pageRef, pageOn, pageRelist, pageById))
       .catch(fail)
       .finally(() => {
         pagesInFlight -= 1;

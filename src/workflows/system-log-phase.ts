@@ -8,20 +8,23 @@
  *    Okta's clock (the log's `until`): read the log from the previous watermark less the margin.
  *    If it names more users than `maxUsers`, the sync turns into a full one before anything was
  *    delivered.
- * 3. After the listing's last page: the log-named users the listing did not emit are read by id,
- *    200 a page, and go through the same enrich → deliver pipeline as listed pages.
+ * 3. After the listing's last page: the log-named users are read by id, one hash bucket of ~200
+ *    a page; those the listing covers (`coveredByListing`: `lastUpdated` after the previous
+ *    watermark) are left to it, the rest go through the same enrich → deliver pipeline as listed
+ *    pages. A by-id page is placed like a listed one (page-placement.ts): its read, enrichment and
+ *    delivery run on one claimed worker, and a lost worker's page is redone on another from what
+ *    history holds (the log's window and the bucket), never from another worker's staging.
  */
 import { log } from '@temporalio/workflow';
 import { logSince, SYSTEM_LOG_RETENTION_MS, withinRetention } from '../okta/system-log';
+import type { PagePlacement } from './page-placement';
 import {
-  CHANGED_USERS_PAGE_SIZE,
+  changedUsersBuckets,
   DEFAULT_SYSTEM_LOG_MARGIN_MS,
   DEFAULT_SYSTEM_LOG_MAX_USERS,
   emptySources,
   type CollectChangedUsersInput,
   type CollectChangedUsersResult,
-  type PlanChangedUsersInput,
-  type PlanChangedUsersResult,
   type ReadChangedUsersPageInput,
   type ReadChangedUsersPageResult,
   type SystemLogPhaseState,
@@ -30,7 +33,6 @@ import type { ActivityCounters, PageRef, SyncInput, SyncResumeState } from '../s
 
 export interface SystemLogActivities {
   collectChangedUsers(input: CollectChangedUsersInput): Promise<CollectChangedUsersResult>;
-  planChangedUsers(input: PlanChangedUsersInput): Promise<PlanChangedUsersResult>;
   readChangedUsersPage(input: ReadChangedUsersPageInput): Promise<ReadChangedUsersPageResult>;
 }
 
@@ -117,6 +119,7 @@ export async function collectSystemLog(
     case 'read':
       phase.report.status = 'read';
       phase.report.sources.systemLog = r.users;
+      phase.pagesPlanned = changedUsersBuckets(r.users);
       return false;
     case 'unavailable':
       phase.report.status = `unavailable: ${r.reason}`;
@@ -151,41 +154,70 @@ export function systemLogPending(phase: SystemLogPhaseState): boolean {
   return phase.pagesPlanned === null || phase.pagesDone < phase.pagesPlanned;
 }
 
+/** One by-id page: which bucket of the log-named users it reads, and where it is staged. */
+export interface ChangedUsersPage {
+  ref: PageRef;
+  bucket: number;
+  buckets: number;
+}
+
 /**
- * Stages the next page of log-named users the listing did not emit, read by id; null when there
- * is none left. Numbered after the listed pages.
+ * The next by-id page, numbered after the listed pages; null when there is none left. Nothing is
+ * read here: the page's work is `runChangedUsersPage`, on a claimed worker.
  */
-export async function nextChangedUsersPage(
-  acts: SystemLogActivities,
+export function nextChangedUsersPage(
   input: SyncInput,
   state: SyncResumeState,
   phase: SystemLogPhaseState,
-  addCounters: (c: ActivityCounters) => void,
-): Promise<{ ref: PageRef; users: number } | null> {
+): ChangedUsersPage | null {
   if (!systemLogPending(phase)) return null;
-  if (phase.pagesPlanned === null) {
-    const plan = await acts.planChangedUsers({
-      orgUrl: input.orgUrl,
-      syncId: state.syncId,
-      listedPages: state.pagesListed,
-      pageSize: CHANGED_USERS_PAGE_SIZE,
-    });
-    phase.pagesPlanned = plan.pages;
-    phase.report.sources.both = plan.both;
-    if (plan.pages === 0) return null;
-  }
-  const ref: PageRef = { orgUrl: input.orgUrl, syncId: state.syncId, page: state.pagesListed + 1 };
-  const r = await acts.readChangedUsersPage({
-    ...ref,
-    index: phase.pagesDone,
-    pageSize: CHANGED_USERS_PAGE_SIZE,
-  });
-  addCounters(r);
+  // A state saved by a version that planned the pages after the listing.
+  phase.pagesPlanned ??= changedUsersBuckets(phase.report.sources.systemLog);
+  if (phase.pagesDone >= phase.pagesPlanned) return null;
+  const page: ChangedUsersPage = {
+    ref: { orgUrl: input.orgUrl, syncId: state.syncId, page: state.pagesListed + 1 },
+    bucket: phase.pagesDone,
+    buckets: phase.pagesPlanned,
+  };
   phase.pagesDone += 1;
   state.pagesListed += 1;
   state.totals.pages += 1;
-  state.totals.users += r.users;
-  phase.report.sources.readById += r.users;
-  phase.report.sources.deleted += r.deleted;
-  return { ref, users: r.users };
+  return page;
+}
+
+/**
+ * Reads one by-id page, enriches and delivers it, all on one claimed worker; a lost worker's page
+ * is read again on another (the log's window and the bucket are in history) and its counts
+ * replace those of the lost attempt, so each page counts once.
+ */
+export async function runChangedUsersPage<A extends { okta: SystemLogActivities }>(
+  placement: PagePlacement<A>,
+  page: ChangedUsersPage,
+  state: SyncResumeState,
+  phase: SystemLogPhaseState,
+  addCounters: (c: ActivityCounters) => void,
+  enrichAndDeliver: (ref: PageRef, acts: A) => Promise<void>,
+): Promise<void> {
+  let counted: ReadChangedUsersPageResult | null = null;
+  const count = (r: ReadChangedUsersPageResult, sign: 1 | -1): void => {
+    state.totals.users += sign * r.users;
+    phase.report.sources.readById += sign * r.users;
+    phase.report.sources.both += sign * r.both;
+    phase.report.sources.deleted += sign * r.deleted;
+  };
+  await placement.onSomeWorker(page.ref, async (acts) => {
+    const r = await acts.okta.readChangedUsersPage({
+      ...page.ref,
+      since: phase.report.since!,
+      until: phase.report.until!,
+      bucket: page.bucket,
+      buckets: page.buckets,
+      previousWatermark: state.previousWatermark!,
+    });
+    addCounters(r);
+    if (counted !== null) count(counted, -1);
+    count(r, 1);
+    counted = r;
+    if (r.users > 0) await enrichAndDeliver(page.ref, acts);
+  });
 }

@@ -1,7 +1,9 @@
 /**
  * Issue 12: the System Log activities in `MockActivityEnvironment`, over a fake Okta session and a
  * real StagingStore: users named by events (User targets only), group privilege events expanded
- * to members, dedup against the lastUpdated listing, 404 counted as deleted, a refused log
+ * to members, each named id read by exactly one hash bucket (on any worker: one without the ids
+ * in its staging reads the log window again), users whose lastUpdated is after the previous
+ * watermark left to the lastUpdated listing, 404 counted as deleted, a refused log
  * reported (`auto`) or fatal (`required`), and the bound that turns the sync full.
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -15,6 +17,7 @@ import { OktaAuthError, OktaNotFoundError } from '../../../src/okta/errors';
 import { reduceLogEvent, type LogEvent } from '../../../src/okta/system-log';
 import type { OktaUser } from '../../../src/okta/types';
 import { StagingStore } from '../../../src/sync/staging';
+import { changedUsersBucket } from '../../../src/sync/system-log-phase';
 import { ErrorType } from '../../../src/contract/error-table';
 
 const ORG = 'https://acme.okta.com';
@@ -79,6 +82,35 @@ function session(f: Fake, calls: SystemLogPageParams[]): () => OktaSession {
   };
 }
 
+/** The tenant of the first tests: events naming users directly and through a group. */
+const WATERMARK = '2026-01-01T00:00:00.000Z';
+const before = '2025-12-31T23:00:00.000Z';
+const after = '2026-01-01T00:30:00.000Z';
+const FAKE: Fake = {
+  logPages: [
+    [
+      ev('group.user_membership.add', ['UserGroup', '00gA'], ['User', '00u1']),
+      ev('user.mfa.factor.deactivate', ['User', '00u2'], ['Factor', 'f1']),
+      ev('user.account.privilege.grant', ['User', '00u1']),
+    ],
+    [
+      ev('group.privilege.grant', ['UserGroup', '00gAdmins']),
+      ev('group.privilege.revoke', ['UserGroup', '00gGone']),
+      ev('user.session.start', ['User', '00uNoise']),
+      ev('user.lifecycle.delete.completed', ['User', '00uDeleted']),
+    ],
+  ],
+  members: { '00gAdmins': ['00u2', '00u3', '00u4'] },
+  users: {
+    // Membership, factor and role changes do not move lastUpdated: read by id.
+    '00u1': { id: '00u1', lastUpdated: before },
+    '00u2': { id: '00u2', lastUpdated: before },
+    '00u4': { id: '00u4' },
+    // Updated after the previous watermark: the lastUpdated listing's to deliver.
+    '00u3': { id: '00u3', lastUpdated: after },
+  },
+};
+
 describe('System Log activities', () => {
   let staging: StagingStore;
   beforeEach(async () => {
@@ -91,28 +123,48 @@ describe('System Log activities', () => {
   const run = <A, R>(fn: (a: A) => Promise<R>, arg: A): Promise<R> =>
     new MockActivityEnvironment().run(fn, arg) as Promise<R>;
 
-  test('collects User targets, expands group privilege events, dedups against the listing, reads the rest by id', async () => {
+  type Acts = ReturnType<typeof acts>;
+  const readBucket = (a: Acts, bucket: number, buckets: number) =>
+    run(a.readChangedUsersPage, {
+      ...BASE,
+      ...RANGE,
+      page: 2 + bucket,
+      bucket,
+      buckets,
+      previousWatermark: WATERMARK,
+    });
+  /** Every bucket's result and staged users (page 2 + bucket). */
+  async function readAllBuckets(a: Acts, buckets: number, store = staging) {
+    const pages = [];
+    for (let bucket = 0; bucket < buckets; bucket++) {
+      const r = await readBucket(a, bucket, buckets);
+      const users = (await store.readPage<OktaUser[]>(ORG, SYNC, 2 + bucket, 'users'))!;
+      pages.push({ bucket, r, ids: users.map((u) => u.id) });
+    }
+    return pages;
+  }
+  /** Independent of the code: which bucket each id hashes to, and what each id is. */
+  function expectBucketsCoverNamedUsers(
+    pages: Array<{
+      bucket: number;
+      r: { users: number; both: number; deleted: number };
+      ids: string[];
+    }>,
+  ) {
+    const delivered = pages.flatMap((p) => p.ids).sort();
+    expect(delivered).toEqual(['00u1', '00u2', '00u4']);
+    for (const p of pages) {
+      for (const id of p.ids) expect(changedUsersBucket(id, 2)).toBe(p.bucket);
+      expect(p.r.users).toBe(p.ids.length);
+    }
+    const sum = (k: 'users' | 'both' | 'deleted') => pages.reduce((n, p) => n + p.r[k], 0);
+    // 00u3 is the listing's; 00uDeleted is gone (404).
+    expect([sum('users'), sum('both'), sum('deleted')]).toEqual([3, 1, 1]);
+  }
+
+  test('collects User targets, expands group privilege events, reads each bucket by id, leaves the listing its users', async () => {
     const calls: SystemLogPageParams[] = [];
-    const a = acts(
-      {
-        logPages: [
-          [
-            ev('group.user_membership.add', ['UserGroup', '00gA'], ['User', '00u1']),
-            ev('user.mfa.factor.deactivate', ['User', '00u2'], ['Factor', 'f1']),
-            ev('user.account.privilege.grant', ['User', '00u1']),
-          ],
-          [
-            ev('group.privilege.grant', ['UserGroup', '00gAdmins']),
-            ev('group.privilege.revoke', ['UserGroup', '00gGone']),
-            ev('user.session.start', ['User', '00uNoise']),
-            ev('user.lifecycle.delete.completed', ['User', '00uDeleted']),
-          ],
-        ],
-        members: { '00gAdmins': ['00u2', '00u3', '00u4'] },
-        users: { '00u1': { id: '00u1' }, '00u2': { id: '00u2' }, '00u3': { id: '00u3' } },
-      },
-      calls,
-    );
+    const a = acts(FAKE, calls);
     const r = await run(a.collectChangedUsers, {
       ...BASE,
       ...RANGE,
@@ -126,23 +178,40 @@ describe('System Log activities', () => {
     expect(calls[0]).toMatchObject({ ...RANGE, nextUrl: null });
     expect(calls[0].filter).toContain('eventType eq "group.privilege.grant"');
 
-    // The lastUpdated listing (page 1) already emitted 00u3.
-    await staging.writePage(ORG, SYNC, 1, 'users', [{ id: '00u3' }, { id: '00u9' }]);
-    const plan = await run(a.planChangedUsers, { ...BASE, listedPages: 1, pageSize: 2 });
-    expect(plan).toEqual({ both: 1, toRead: 4, pages: 2 });
+    // Two buckets: every named id is read by exactly one of them, and nothing from the log again
+    // on the worker that collected (its staging is the cache).
+    const pages = await readAllBuckets(a, 2);
+    expect(calls).toHaveLength(3);
+    expectBucketsCoverNamedUsers(pages);
+  });
 
-    const pages = [];
-    for (let index = 0; index < plan.pages; index++) {
-      pages.push(
-        await run(a.readChangedUsersPage, { ...BASE, page: 2 + index, index, pageSize: 2 }),
-      );
+  test('a worker without the cache reads the log window again; its pages are the same', async () => {
+    const collector = acts(FAKE);
+    await run(collector.collectChangedUsers, { ...BASE, ...RANGE, required: true, maxUsers: 100 });
+    // Another replica: its own (empty) staging folder.
+    const otherStaging = new StagingStore(
+      await fs.mkdtemp(path.join(os.tmpdir(), 'okta-ocsf-cu-')),
+    );
+    try {
+      const calls: SystemLogPageParams[] = [];
+      const other = changedUsersActivities({
+        staging: otherStaging,
+        oktaSession: session(FAKE, calls),
+        checkOrg: () => {},
+      });
+      const pages = await readAllBuckets(other, 2, otherStaging);
+      expectBucketsCoverNamedUsers(pages);
+      // Read once for both buckets (3 log pages), then from this worker's own cache.
+      expect(calls).toHaveLength(3);
+      expect(calls.every((c) => c.since === RANGE.since && c.until === RANGE.until)).toBe(true);
+      // Two pages of this sync at once on a worker without the cache share one reading.
+      calls.length = 0;
+      await otherStaging.removeSync(ORG, SYNC);
+      await Promise.all([0, 1].map((bucket) => readBucket(other, bucket, 2)));
+      expect(calls).toHaveLength(3);
+    } finally {
+      await fs.rm(otherStaging.root, { recursive: true, force: true });
     }
-    expect(pages.map((p) => [p.users, p.deleted])).toEqual([
-      [2, 0], // 00u1, 00u2
-      [0, 2], // 00u4, 00uDeleted: 404
-    ]);
-    expect(await staging.readPage(ORG, SYNC, 2, 'users')).toEqual([{ id: '00u1' }, { id: '00u2' }]);
-    expect(await staging.readPage(ORG, SYNC, 3, 'users')).toEqual([]);
   });
 
   test('a refused log: auto reports Okta’s reason, required fails without retry', async () => {
