@@ -10,7 +10,7 @@
  * copied into history by the collecting activity's result and again by every continue-as-new of
  * the by-id phase, and a list of "who just became admin" in history that the claim-check rule
  * keeps out. Instead the window is in history and Okta's past log does not change, so a worker
- * without the cache reads the log again (`ceil(events / 1000)` calls in the System Log bucket,
+ * without the cache reads the log again (a call per 1,000 events in the System Log bucket,
  * plus one members listing per privileged group); a by-id page is "the named ids whose hash falls
  * in bucket k of n" (`changedUsersBucket`), so two workers whose readings differ slightly (an
  * event that reached the log late, a group's members changed since) never both deliver one user.
