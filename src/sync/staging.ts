@@ -11,7 +11,9 @@
  * `<root>/<orgKey>/<syncId>/group-roles/<groupId>.json`. Every write is atomic (temporary file,
  * then rename) so a worker killed mid-write leaves the previous version or nothing.
  *
- * Workers that share a task queue must share this folder (a volume); see README "Deployment".
+ * Each worker has its own folder, and what is here is a cache of that worker, never a source of
+ * truth: a page's activities run on the worker that staged it (workflows/page-placement.ts), and
+ * a page whose worker is gone is redone from history on another (README "Workers share no disk").
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -73,7 +75,7 @@ export class StagingStore {
     if (data === undefined) {
       throw new StagingMissingError(
         `staged ${name} of ${pagePartId(page)} of sync ${syncId} is missing from ${this.root}: ` +
-          'workers sharing a task queue must share OKTA_OCSF_STATE_DIR',
+          'this worker did not stage it (the page is redone on a worker that does)',
       );
     }
     return data;
