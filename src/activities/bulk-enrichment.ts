@@ -7,7 +7,7 @@ import { log } from '@temporalio/activity';
 import { OktaAuthError, OktaNotFoundError } from '../okta/errors';
 import type { OktaGroup, OktaRole, OktaUser } from '../okta/types';
 import type { BulkEnrichInput, RoleAssigneesResult, SyncRef } from '../sync/bulk-types';
-import { MembershipIndexReader, MembershipIndexStore } from '../sync/membership-index';
+import { MembershipIndexStore } from '../sync/membership-index';
 import type { EnrichResult } from '../sync/types';
 import { enrichPage } from './enrich-page';
 import { toApplicationFailure } from './failures';
@@ -17,36 +17,6 @@ import { GROUPS, USER_ROLES, USERS } from './staged-page';
 
 const dirOf = (p: PagePipeline, ref: SyncRef): string =>
   membershipIndexDir(p.staging.root, ref.orgUrl, ref.syncId);
-
-/** One open index per process (the sync in progress); reopened when another sync asks. */
-let openIndex: { dir: string; reader: Promise<MembershipIndexReader | undefined> } | null = null;
-
-function readerFor(dir: string): Promise<MembershipIndexReader | undefined> {
-  if (openIndex?.dir !== dir) openIndex = { dir, reader: MembershipIndexReader.open(dir) };
-  const current = openIndex;
-  // A missing index is not cached: it may be complete the next time a page asks.
-  void current.reader.then((r) => {
-    if (r === undefined && openIndex === current) openIndex = null;
-  });
-  return current.reader;
-}
-
-let openAssignees: { dir: string; ids: Promise<Set<string> | null | undefined> } | null = null;
-
-function assigneesFor(dir: string): Promise<Set<string> | null | undefined> {
-  if (openAssignees?.dir !== dir) {
-    const ids = new MembershipIndexStore(dir)
-      .readAssignees()
-      .then((a) => (a === undefined || a === null ? a : new Set(a)));
-    const current = { dir, ids };
-    openAssignees = current;
-    // Not read yet on this worker: not cached, it may be there the next time a page asks.
-    void ids.then((a) => {
-      if (a === undefined && openAssignees === current) openAssignees = null;
-    });
-  }
-  return openAssignees.ids;
-}
 
 /** Reads who holds role assignments; a refusal (403/404) means per-user roles, visibly. */
 export async function readRoleAssignees(
@@ -89,7 +59,7 @@ export async function fetchUserGroupsBulk(
   input: BulkEnrichInput,
 ): Promise<EnrichResult> {
   const s = p.oktaSession();
-  const index = await readerFor(dirOf(p, input));
+  const index = await p.indexReaders.readerFor(dirOf(p, input));
   if (!index) log.warn('no membership index on this worker: groups read per user', { ...input });
   const users = await p.staging.requirePage<OktaUser[]>(
     input.orgUrl,
@@ -115,7 +85,7 @@ export async function fetchUserRolesBulk(
   input: BulkEnrichInput,
 ): Promise<EnrichResult> {
   const s = p.oktaSession();
-  const assignees = await assigneesFor(dirOf(p, input));
+  const assignees = await p.indexReaders.assigneesFor(dirOf(p, input));
   if (!assignees) log.warn('no role assignees on this worker: roles read per user', { ...input });
   return enrichPage<OktaRole[]>(p.staging, s, input, USER_ROLES, [], (id, call) =>
     assignees && !assignees.has(id) ? Promise.resolve([]) : s.listUserRoles(id, call),
@@ -125,8 +95,7 @@ export async function fetchUserRolesBulk(
 /** Drops the sync's index from this worker. */
 export async function dropMembershipIndex(p: PagePipeline, input: SyncRef): Promise<void> {
   const dir = dirOf(p, input);
-  if (openIndex?.dir === dir) openIndex = null;
-  if (openAssignees?.dir === dir) openAssignees = null;
+  p.indexReaders.close(dir);
   await new MembershipIndexStore(dir).clear();
 }
 

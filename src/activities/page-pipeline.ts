@@ -1,8 +1,9 @@
 /**
  * The page pipeline: what every page activity (listing, enrichment, delivery, housekeeping, the
  * bulk index) works over — the worker's staging, its Okta sessions, its sink and metrics, and the
- * process-wide group-roles cache. Built once per worker by `pagePipeline`; each activity is a
- * plain function `(pipeline, input) => result` in its family's module, and `index.ts` binds them.
+ * process-wide group-roles cache and membership-index readers. Built once per worker by
+ * `pagePipeline`; each activity is a plain function `(pipeline, input) => result` in its
+ * family's module, and `index.ts` binds them.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
@@ -12,6 +13,7 @@ import type { SyncMetrics } from '../metrics/connector-metrics';
 import type { EventSink } from '../sinks/sink';
 import type { StagingStore } from '../sync/staging';
 import { GroupRolesCache } from './group-roles-cache';
+import { IndexReaders } from './index-readers';
 import type { CallOptions, OktaSession } from './okta-session';
 
 export interface ActivityDeps {
@@ -38,6 +40,8 @@ export interface PagePipeline {
   readonly metrics?: SyncMetrics;
   /** Roles of a group, fetched once per sync whichever page asks first. */
   readonly groupRoles: GroupRolesCache;
+  /** The sync's membership index and role assignees, opened once for every page (bulk). */
+  readonly indexReaders: IndexReaders;
   /** Pairs buffered before a sorted run of the membership index is written (bounds memory). */
   readonly indexRunPairs: number;
   readonly indexMemberLanes: number;
@@ -53,6 +57,7 @@ export function pagePipeline(deps: ActivityDeps): PagePipeline {
     oktaSession: deps.oktaSession,
     metrics: deps.metrics,
     groupRoles: new GroupRolesCache(deps.staging),
+    indexReaders: new IndexReaders(),
     indexRunPairs: deps.indexRunPairs ?? DEFAULT_INDEX_RUN_PAIRS,
     indexMemberLanes: deps.indexMemberLanes ?? DEFAULT_INDEX_MEMBER_LANES,
   };
