@@ -7,9 +7,9 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { bulkActivities } from '../../../src/activities/bulk-enrichment';
+import { createActivities } from '../../../src/activities';
 import { sessionOver } from '../../../src/activities/okta-client-session';
-import type { StagedEnrichment } from '../../../src/activities/enrich-page';
+import type { StagedEnrichment } from '../../../src/activities/staged-page';
 import { OktaClient } from '../../../src/okta/client';
 import type { OktaGroup, OktaRole } from '../../../src/okta/types';
 import { OktaSimulator } from '../../../src/simulator';
@@ -32,12 +32,19 @@ afterEach(async () => fs.rm(dir, { recursive: true, force: true }));
 
 function activities(staging: StagingStore) {
   const client = new OktaClient({ orgUrl: sim.url, token: TOKEN });
-  return bulkActivities({
+  // The worker's own assembly (org check, heartbeats, error conversion) over these knobs.
+  return createActivities({
+    orgUrl: sim.url,
     staging,
+    sink: {
+      kind: 'none',
+      deliver: () => Promise.reject(new Error('no delivery here')),
+      close: async () => {},
+    },
     oktaSession: () => sessionOver(client),
-    checkOrg: () => {},
-    runPairs: 100, // many runs: the merge is exercised
-    memberLanes: 3,
+    temporalClient: () => Promise.reject(new Error('no Temporal here')),
+    indexRunPairs: 100, // many runs: the merge is exercised
+    indexMemberLanes: 3,
   });
 }
 
