@@ -12,7 +12,12 @@ import type { SyncInput, SyncMode, SyncProgress, SyncResult } from './types';
  * always runs where that org's workers poll (tests run one org on several queues).
  */
 export function coordinatorWorkflowId(orgUrl: string, taskQueue: string): string {
-  return `okta-ocsf-coordinator-${orgKey(orgUrl)}-${taskQueue}`;
+  return `${coordinatorWorkflowIdPrefix(orgUrl)}${taskQueue}`;
+}
+
+/** What the id of any coordinator of this org starts with, whatever its task queue. */
+export function coordinatorWorkflowIdPrefix(orgUrl: string): string {
+  return `okta-ocsf-coordinator-${orgKey(orgUrl)}-`;
 }
 
 /**

@@ -35,7 +35,7 @@ import { ErrorType, NON_RETRYABLE_ERROR_TYPES } from '../contract/error-table';
 import { progressQuery, type SyncMemo } from '../contract/temporal-contract';
 import { ENRICHMENT_KINDS } from '../okta/types';
 import { bulkPhase, pageEnrichment, PER_USER } from './bulk-phase';
-import { coordinatorWorkflowId } from '../sync/coordination';
+import { coordinatorWorkflowIdPrefix } from '../sync/coordination';
 import { makeSyncId } from '../sync/naming';
 import { countSync } from './sync-metrics';
 import {
@@ -199,10 +199,13 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
   return completeSync(run);
 }
 
-/** Whether this workflow is the org's coordinator's child, the one that runs the sync. */
+/**
+ * Whether this workflow is the org's coordinator's child, the one that runs the sync. Known from
+ * the parent's id alone (not the task queue): a replay runs on a queue of its own.
+ */
 function isCoordinatorChild(input: SyncInput): boolean {
-  const info = workflowInfo();
-  return info.parent?.workflowId === coordinatorWorkflowId(input.orgUrl, info.taskQueue);
+  const parent = workflowInfo().parent?.workflowId;
+  return parent !== undefined && parent.startsWith(coordinatorWorkflowIdPrefix(input.orgUrl));
 }
 
 type PageActs = ReturnType<typeof activitiesFor>;
