@@ -135,7 +135,9 @@ export async function runPipeline(ctx: BenchContext, spec: PipelineSpec): Promis
       }
       const stats = sim.stats();
       const info = sim.info();
-      const temporal = await chainHistory(ctx.client, started.workflowId, started.runId);
+      // The sync ran as the coordinator's child: its history is the one that grows with the work.
+      if (sync.child === null) throw new Error(`${spec.label}: the sync names no child workflow`);
+      const temporal = await chainHistory(ctx.client, sync.child.workflowId, sync.child.firstRunId);
       return {
         label: spec.label,
         settings: spec.settings,

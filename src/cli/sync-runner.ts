@@ -98,6 +98,8 @@ export interface SyncSummary {
   enrichment: string | null;
   /** E.g. `iam/assignees/users` refused: roles were read per user. */
   warning: string | null;
+  /** The coordinator's child workflow that ran the sync (null: skipped, or not known). */
+  child: { workflowId: string; firstRunId: string } | null;
 }
 
 export function summaryOf(
@@ -136,10 +138,14 @@ export function summaryOf(
       ? `${p.enrichment.strategy}${p.enrichment.strategy === 'bulk' ? ` (roles from ${p.enrichment.rolesFrom})` : ''}`
       : null,
     warning: p?.enrichment?.warning ?? null,
+    child: extra.child ?? p?.child ?? null,
   };
 }
 
 export function progressLine(p: SyncProgress, nowMs: number = Date.now()): string {
+  // A request (see querySyncProgress): where it stands, the totals being its child's.
+  if (p.status === 'queued') return `${p.mode} sync requested: waiting for the org's coordinator`;
+  if (p.child && p.status === 'running') return `${p.mode} sync running as ${p.child.workflowId}`;
   const t = p.totals;
   const elapsed = nowMs - Date.parse(p.startedAt);
   const rate = elapsed > 0 ? (t.users / elapsed) * 1000 : 0;
@@ -151,13 +157,20 @@ export function progressLine(p: SyncProgress, nowMs: number = Date.now()): strin
   );
 }
 
-async function queryProgress(
+/**
+ * A sync's live progress. A sync started by `sync`, a schedule or the UI is a request that the
+ * org's coordinator runs as a child workflow: once the request names its child, the child's
+ * progress is the sync's. Null when there is no answer (before the first task, between runs of
+ * a continue-as-new chain, while the request is still queued).
+ */
+export async function querySyncProgress(
   handle: WorkflowHandle<OktaSyncWorkflow>,
 ): Promise<SyncProgress | null> {
   try {
-    return await handle.query(progressQuery);
+    const p = await handle.query(progressQuery);
+    if (p.child === undefined || p.status !== 'running') return p.status === 'queued' ? null : p;
+    return await handle.client.getHandle<OktaSyncWorkflow>(p.child.workflowId).query(progressQuery);
   } catch {
-    // Between runs of a continue-as-new chain, or before the first task, there is no answer.
     return null;
   }
 }
@@ -183,7 +196,7 @@ export async function followSync(
   void resultPromise.finally(() => (done = true));
   const poll = async (): Promise<void> => {
     while (!done) {
-      const p = await queryProgress(handle);
+      const p = await querySyncProgress(handle);
       if (p && !done) {
         last = p;
         opts.onProgress?.(p);

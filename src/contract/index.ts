@@ -17,8 +17,8 @@ export type {
 export type {
   CoordinatorInput,
   CoordinatorState,
-  SlotGrant,
-  SlotRefusal,
-  SlotRelease,
-  SyncSlotHolder,
+  RequestAnswer,
+  SyncChild,
+  SyncRequest,
+  SyncRequestRef,
 } from '../sync/coordination';

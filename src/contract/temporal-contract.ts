@@ -10,13 +10,7 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { orgCoordinator } from '../workflows/org-coordinator';
 import type { oktaSync } from '../workflows/okta-sync';
-import type {
-  CoordinatorState,
-  SlotGrant,
-  SlotRefusal,
-  SlotRelease,
-  SyncSlotHolder,
-} from '../sync/coordination';
+import type { CoordinatorState, RequestAnswer, SyncRequest } from '../sync/coordination';
 import { syncWorkflowIdPrefix } from '../sync/naming';
 import type { SyncProgress, SyncTotals } from '../sync/types';
 
@@ -35,18 +29,14 @@ export type OrgCoordinatorWorkflow = typeof orgCoordinator;
 // ---- queries ----
 /** A sync's live progress (totals so far, status, last error). */
 export const progressQuery = defineQuery<SyncProgress>('progress');
-/** The coordinator's state: watermark, running sync, queue. */
+/** The coordinator's state: watermark, running request and its child, queue. */
 export const coordinatorStateQuery = defineQuery<CoordinatorState>('state');
 
 // ---- signals ----
-/** Sync → coordinator (signal-with-start, from an activity): may this sync run? */
-export const requestSlotSignal = defineSignal<[SyncSlotHolder]>('requestSyncSlot');
-/** Sync → coordinator: this sync ended; `watermark` when it completed, else null. */
-export const releaseSlotSignal = defineSignal<[SlotRelease]>('releaseSyncSlot');
-/** Coordinator → sync: run now, from this watermark (null: no successful sync yet). */
-export const slotGrantedSignal = defineSignal<[SlotGrant]>('syncSlotGranted');
-/** Coordinator → sync: do not run; `reason` names the sync this one was coalesced into. */
-export const slotRefusedSignal = defineSignal<[SlotRefusal]>('syncSlotRefused');
+/** Request → coordinator (signal-with-start, from an activity): run this sync. */
+export const requestSyncSignal = defineSignal<[SyncRequest]>('requestSync');
+/** Coordinator → request: queued, started (as which child), refused, or the child's outcome. */
+export const requestAnswerSignal = defineSignal<[RequestAnswer]>('syncRequestAnswer');
 
 // ---- memo ----
 /** What a completed sync writes to its memo (`upsertMemo`), read back by `sync list`. */
@@ -88,5 +78,5 @@ export function syncListQuery(orgUrl?: string): string {
 }
 
 // ---- ids and names both sides compute ----
-export { coordinatorWorkflowId } from '../sync/coordination';
+export { coordinatorWorkflowId, syncChildWorkflowId } from '../sync/coordination';
 export { orgKey, scheduleId, syncWorkflowId, syncWorkflowIdPrefix } from '../sync/naming';

@@ -84,6 +84,11 @@ export interface SyncInput {
   activityBudgetMs?: number;
   /** Set by the workflow itself when it continues as new; absent on a fresh start. */
   resume?: SyncResumeState;
+  /**
+   * Set by the org's coordinator on the child that runs the sync: the watermark of the last
+   * successful sync (null: none yet). Read only when the workflow's parent is the coordinator.
+   */
+  previousWatermark?: string | null;
 }
 
 export interface EnrichRetryPolicy {
@@ -117,7 +122,8 @@ export interface SyncResumeState {
   pageWorkers?: string[];
 }
 
-export type SyncStatus = 'running' | 'completed' | 'failed' | 'skipped';
+/** `queued`: a request waiting for the org's coordinator to run it. */
+export type SyncStatus = 'queued' | 'running' | 'completed' | 'failed' | 'skipped';
 
 /** The answer of the `progress` query, and the shape `status` prints. */
 export interface SyncProgress {
@@ -136,6 +142,11 @@ export interface SyncProgress {
   systemLog: SystemLogReport | null;
   lastError: string | null;
   enrichment?: EnrichmentState;
+  /**
+   * On a request (a sync started by `sync`, `resync`, a schedule or the UI): the coordinator's
+   * child workflow that runs it, once started; that workflow's `progress` has the totals.
+   */
+  child?: { workflowId: string; firstRunId: string };
 }
 
 /** Result of a completed sync; also kept in its memo so the next incremental finds it. */

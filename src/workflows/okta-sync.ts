@@ -35,7 +35,7 @@ import { ErrorType, NON_RETRYABLE_ERROR_TYPES } from '../contract/error-table';
 import { progressQuery, type SyncMemo } from '../contract/temporal-contract';
 import { ENRICHMENT_KINDS } from '../okta/types';
 import { bulkPhase, pageEnrichment, PER_USER } from './bulk-phase';
-import type { SyncSlotHolder } from '../sync/coordination';
+import { coordinatorWorkflowIdPrefix } from '../sync/coordination';
 import { makeSyncId } from '../sync/naming';
 import { countSync } from './sync-metrics';
 import {
@@ -52,6 +52,7 @@ import {
   type SyncStatus,
   type SyncTotals,
 } from '../sync/types';
+import type { SystemLogPhaseState } from '../sync/system-log-phase';
 import {
   collectSystemLog,
   logUntil,
@@ -61,7 +62,7 @@ import {
   systemLogPending,
   type ChangedUsersPage,
 } from './system-log-phase';
-import { acquireSyncSlot, releaseSyncSlot } from './sync-slot';
+import { requestSync } from './sync-request';
 import { isWorkerLost, PagePlacement, PLACED_SCHEDULE_TO_START } from './page-placement';
 
 /**
@@ -172,278 +173,355 @@ function activitiesFor(budgetMs: number, enrich: EnrichRetryPolicy, placedOn?: s
 /** The bulk strategy's index build and assignee listing (issue 11); bounded by attempts. */
 const bulk = bulkPhase({ nonRetryable: NON_RETRYABLE, heartbeatTimeout: HEARTBEAT_TIMEOUT });
 
+/**
+ * One workflow type, two roles. Started by `sync`, `resync`, a schedule or the Temporal UI, it is
+ * a request to the org's coordinator (sync-request.ts), which runs the sync as its child: this
+ * same workflow with the coordinator for parent, which does the work (and its continued runs).
+ */
 export async function oktaSync(input: SyncInput): Promise<SyncResult> {
-  const info = workflowInfo();
-  const pagesPerRun = positiveOr(input.pagesPerRun, DEFAULT_PAGES_PER_RUN);
-  const pageConcurrency = positiveOr(input.pageConcurrency, DEFAULT_PAGE_CONCURRENCY);
+  // Validated first, so that a request with a bad field fails at once, naming it.
   const enrichRetry = enrichRetryOf(input.enrichRetry);
   const budgetMs = activityBudgetMsOf(input.activityBudgetMs);
   const shared = activitiesFor(budgetMs, enrichRetry);
-  const { okta, housekeeping } = shared;
-  const maxAttempts = enrichRetry.maximumAttempts;
-
-  const holder: SyncSlotHolder = {
-    workflowId: info.workflowId,
-    firstRunId: info.firstExecutionRunId,
-    mode: input.mode,
-  };
-  let state: SyncResumeState;
-  if (input.resume) {
-    state = input.resume;
-  } else {
-    countSync('started', input.orgUrl, input.mode);
-    // The org's coordinator decides whether this sync runs now, later, or not at all, and
-    // gives it the watermark of the last successful sync.
-    const slot = await acquireSyncSlot(housekeeping, input.orgUrl, holder);
-    const previousWatermark = 'granted' in slot ? slot.granted.previousWatermark : null;
-    // An incremental sync with no successful sync before it runs as a full one.
-    const incremental = input.mode === 'incremental' && previousWatermark !== null;
-    const startedAt = new Date();
-    state = {
-      syncId: makeSyncId(startedAt, input.mode, info.firstExecutionRunId),
-      startedAt: startedAt.toISOString(),
-      runNumber: 1,
-      effectiveMode: incremental ? 'incremental' : 'full',
-      filter: incremental ? `lastUpdated gt "${previousWatermark}"` : null,
-      nextUrl: null,
-      pagesListed: 0,
-      watermark: null,
-      previousWatermark: incremental ? previousWatermark : null,
-      totals: emptyTotals(),
-    };
-    state.systemLog = startSystemLogPhase(input, state);
-    if ('refused' in slot) {
-      countSync('skipped', input.orgUrl, input.mode);
-      const skipped = resultOf(input, state, 'skipped', slot.refused.reason, 0);
-      return { ...skipped, finishedAt: new Date().toISOString(), watermark: null, location: null };
-    }
+  if (input.resume === undefined && !isCoordinatorChild(input)) {
+    return requestSync(input, shared.housekeeping);
   }
+  const run = openRun(input, shared, (taskQueue) =>
+    activitiesFor(budgetMs, enrichRetry, taskQueue),
+  );
+  await prepareEnrichment(run);
+  await runPages(run);
+  if (run.failure !== null) return failSync(run);
+  if (run.more || systemLogPending(run.logPhase)) {
+    // Let any query/update handler finish before this run's history closes.
+    await condition(allHandlersFinished);
+    run.state.runNumber += 1;
+    return continueAsNew<typeof oktaSync>({ ...input, resume: run.state });
+  }
+  return completeSync(run);
+}
 
-  const totals: SyncTotals = state.totals;
+/**
+ * Whether this workflow is the org's coordinator's child, the one that runs the sync. Known from
+ * the parent's id alone (not the task queue): a replay runs on a queue of its own.
+ */
+function isCoordinatorChild(input: SyncInput): boolean {
+  const parent = workflowInfo().parent?.workflowId;
+  return parent !== undefined && parent.startsWith(coordinatorWorkflowIdPrefix(input.orgUrl));
+}
+
+type PageActs = ReturnType<typeof activitiesFor>;
+type PlacedOn = { acts: PageActs; taskQueue: string };
+
+/** One run of a sync: its state, activities and what the progress query reports. */
+interface SyncRun {
+  input: SyncInput;
+  state: SyncResumeState;
+  totals: SyncTotals;
+  logPhase: SystemLogPhaseState;
+  shared: PageActs;
+  placement: PagePlacement<PageActs>;
+  maxAttempts: number;
+  status: SyncStatus;
+  lastError: string | null;
+  pagesInFlight: number;
+  location: string | null;
+  /** Whether users are still to be listed (false once the listing is done). */
+  more: boolean;
+  failure: unknown;
+  /** Where deliveries run: the workflow's own scope, not the pages' (see enrichAndDeliver). */
+  workflowScope: CancellationScope;
+  addCounters(c: ActivityCounters): void;
+}
+
+/** The run's state (a fresh sync's, from the watermark the coordinator gave), and its handlers. */
+function openRun(
+  input: SyncInput,
+  shared: PageActs,
+  placedOn: (taskQueue: string) => PageActs,
+): SyncRun {
+  const state = input.resume ?? freshState(input);
   // A state saved before the System Log phase existed: that sync goes on without it.
   const logPhase = (state.systemLog ??= startSystemLogPhase({ ...input, systemLog: 'off' }, state));
-  let status: SyncStatus = 'running';
-  let lastError: string | null = null;
-  let pagesInFlight = 0;
-  let location: string | null = null;
-  setHandler(progressQuery, () => resultOf(input, state, status, lastError, pagesInFlight));
-
-  const addCounters = (c: ActivityCounters): void => {
-    totals.apiCalls += c.apiCalls;
-    totals.rateLimited += c.rateLimited;
+  const totals = state.totals;
+  const run: SyncRun = {
+    input,
+    state,
+    totals,
+    logPhase,
+    shared,
+    // Each page runs on one worker, next to its staging; a lost worker's pages are redone.
+    placement: new PagePlacement(placedOn, (state.pageWorkers ??= [])),
+    maxAttempts: enrichRetryOf(input.enrichRetry).maximumAttempts,
+    status: 'running',
+    lastError: null,
+    pagesInFlight: 0,
+    location: null,
+    more: !logPhase.listingDone,
+    failure: null,
+    workflowScope: CancellationScope.current(),
+    addCounters: (c) => {
+      totals.apiCalls += c.apiCalls;
+      totals.rateLimited += c.rateLimited;
+    },
   };
+  setHandler(progressQuery, () =>
+    resultOf(input, state, run.status, run.lastError, run.pagesInFlight),
+  );
+  return run;
+}
 
-  let failure: unknown = null;
-  if (state.enrichment === undefined) {
+function freshState(input: SyncInput): SyncResumeState {
+  const info = workflowInfo();
+  countSync('started', input.orgUrl, input.mode);
+  const previousWatermark = input.previousWatermark ?? null;
+  // An incremental sync with no successful sync before it runs as a full one.
+  const incremental = input.mode === 'incremental' && previousWatermark !== null;
+  const startedAt = new Date();
+  const state: SyncResumeState = {
+    syncId: makeSyncId(startedAt, input.mode, info.firstExecutionRunId),
+    startedAt: startedAt.toISOString(),
+    runNumber: 1,
+    effectiveMode: incremental ? 'incremental' : 'full',
+    filter: incremental ? `lastUpdated gt "${previousWatermark}"` : null,
+    nextUrl: null,
+    pagesListed: 0,
+    watermark: null,
+    previousWatermark: incremental ? previousWatermark : null,
+    totals: emptyTotals(),
+  };
+  state.systemLog = startSystemLogPhase(input, state);
+  return state;
+}
+
+async function prepareEnrichment(run: SyncRun): Promise<void> {
+  const { input, state } = run;
+  if (state.enrichment !== undefined) return;
+  try {
+    const ref = { orgUrl: input.orgUrl, syncId: state.syncId };
+    state.enrichment = await bulk.prepare(
+      input.enrichment,
+      state.effectiveMode,
+      ref,
+      run.addCounters,
+    );
+  } catch (err) {
+    run.failure = err;
+  }
+}
+
+async function enrichAndDeliver(
+  run: SyncRun,
+  ref: PageRef,
+  { enrich, deliver }: PageActs,
+): Promise<void> {
+  const { state, totals, maxAttempts, addCounters } = run;
+  // Without a decision the preparation failed, and no page runs. A page on a worker without
+  // the bulk strategy's index reads per user (bulk-phase.ts): correct, slower.
+  const strategy = pageEnrichment(state.enrichment ?? PER_USER, enrich);
+  const groupsThenRoles = async () => {
+    addCounters(await strategy.userGroups({ ...ref, maxAttempts }));
+    const roles = await enrich.fetchGroupRoles({ ...ref, maxAttempts });
+    addCounters(roles);
+    totals.groupsResolved += roles.fetched;
+  };
+  // In a scope of the page's own: when one enrichment fails, the others are stopped and
+  // waited for before the page is redone elsewhere or fails (no late write to its staging).
+  const pageScope = new CancellationScope();
+  const [, factors, userRoles] = await pageScope.run(async () => {
+    const branches = [
+      groupsThenRoles(),
+      enrich.fetchUserFactors({ ...ref, maxAttempts }),
+      strategy.userRoles({ ...ref, maxAttempts }),
+    ] as const;
     try {
-      const ref = { orgUrl: input.orgUrl, syncId: state.syncId };
-      state.enrichment = await bulk.prepare(
-        input.enrichment,
-        state.effectiveMode,
-        ref,
-        addCounters,
-      );
+      return await Promise.all(branches);
     } catch (err) {
-      failure = err;
+      pageScope.cancel();
+      await Promise.allSettled(branches);
+      throw err;
+    }
+  });
+  addCounters(factors);
+  addCounters(userRoles);
+  // Outside the pages' scope (only cancelling the workflow itself cancels it): a page that
+  // reached delivery is delivered and counted even when another page fails the sync (its data
+  // is complete; the sink does not depend on Okta). Cancelling it would not stop a delivery
+  // under way — the workflow sees a running attempt as cancelled at once, its start being
+  // recorded only when it ends — and the sink would hold events the failure summary omits.
+  const delivered = await new CancellationScope({
+    cancellable: true,
+    parent: run.workflowScope,
+  }).run(() => deliver.deliverPage({ ...ref, runNumber: state.runNumber }));
+  addDelivery(totals, delivered);
+  run.location = delivered.location ?? run.location;
+}
+
+/**
+ * A listed page is redone from its cursor (`relist`) when its worker is lost; a page of users
+ * the System Log named (`relist` null) runs on the shared queue, as before placement.
+ */
+/**
+ * A listed page is redone from its cursor (`relist`) when its worker is lost; a page of users
+ * the System Log named (`byId`) is read, enriched and delivered on a claimed worker, and redone
+ * from its bucket on another when that worker is lost (system-log-phase.ts).
+ */
+async function processPage(
+  run: SyncRun,
+  ref: PageRef,
+  on: PlacedOn | null,
+  relist: ListUsersPageInput | null,
+  byId: ChangedUsersPage | null,
+): Promise<void> {
+  if (byId !== null) {
+    const { placement, state, logPhase, addCounters } = run;
+    return runChangedUsersPage(placement, byId, state, logPhase, addCounters, (r, acts) =>
+      enrichAndDeliver(run, r, acts),
+    );
+  }
+  if (on === null || relist === null) return enrichAndDeliver(run, ref, run.shared);
+  try {
+    await enrichAndDeliver(run, ref, on.acts);
+  } catch (err) {
+    if (!isWorkerLost(err)) throw err;
+    run.placement.lost(ref, on.taskQueue, err);
+    await run.placement.onSomeWorker(
+      ref,
+      async (acts) => {
+        run.addCounters(await acts.okta.listUsersPage(relist));
+        await enrichAndDeliver(run, ref, acts);
+      },
+      1,
+    );
+  }
+}
+
+/** The next page to enrich: listed, or (listing done) of users the System Log named. */
+type NextPage =
+  | {
+      ref: PageRef;
+      on: PlacedOn | null;
+      relist: ListUsersPageInput | null;
+      byId: ChangedUsersPage | null;
+      /** Listed users; null for a by-id page, whose users are known only once it is read. */
+      users: number | null;
+    }
+  | 'again'
+  | 'done';
+
+async function listNextPage(run: SyncRun): Promise<NextPage> {
+  const { input, state, logPhase, totals, addCounters } = run;
+  if (!run.more) {
+    // The listing is done: the users the System Log named, read by id (on a claimed worker).
+    const byId = nextChangedUsersPage(input, state, logPhase);
+    return byId === null ? 'done' : { ref: byId.ref, on: null, relist: null, byId, users: null };
+  }
+  const ref = { orgUrl: input.orgUrl, syncId: state.syncId, page: state.pagesListed + 1 };
+  const listInput = { ...ref, nextUrl: state.nextUrl, filter: state.filter };
+  const { on, listed } = await run.placement.onSomeWorker(ref, async (acts, taskQueue) => ({
+    on: { acts, taskQueue },
+    listed: await acts.okta.listUsersPage(listInput),
+  }));
+  addCounters(listed);
+  if (state.pagesListed === 0 && !logPhase.collected) {
+    // The log's `until` is this sync's start by Okta's clock: the first page's Date, which
+    // Okta truncates to the second, plus that second (an event read twice is harmless).
+    const until = logUntil(listed.serverDate);
+    if (await collectSystemLog(run.shared.okta, input, state, logPhase, until, addCounters)) {
+      return 'again'; // turned full: list again from the first page, without filter
     }
   }
-  // Each page runs on one worker, next to its staging; a lost worker's pages are redone.
-  const placement = new PagePlacement(
-    (taskQueue) => activitiesFor(budgetMs, enrichRetry, taskQueue),
-    (state.pageWorkers ??= []),
-  );
-  type PageActs = ReturnType<typeof activitiesFor>;
-  const workflowScope = CancellationScope.current();
-  const enrichAndDeliver = async (ref: PageRef, { enrich, deliver }: PageActs): Promise<void> => {
-    // Without a decision the preparation failed, and no page runs. A page on a worker without
-    // the bulk strategy's index reads per user (bulk-phase.ts): correct, slower.
-    const strategy = pageEnrichment(state.enrichment ?? PER_USER, enrich);
-    const groupsThenRoles = async () => {
-      addCounters(await strategy.userGroups({ ...ref, maxAttempts }));
-      const roles = await enrich.fetchGroupRoles({ ...ref, maxAttempts });
-      addCounters(roles);
-      totals.groupsResolved += roles.fetched;
-    };
-    // In a scope of the page's own: when one enrichment fails, the others are stopped and
-    // waited for before the page is redone elsewhere or fails (no late write to its staging).
-    const pageScope = new CancellationScope();
-    const [, factors, userRoles] = await pageScope.run(async () => {
-      const branches = [
-        groupsThenRoles(),
-        enrich.fetchUserFactors({ ...ref, maxAttempts }),
-        strategy.userRoles({ ...ref, maxAttempts }),
-      ] as const;
-      try {
-        return await Promise.all(branches);
-      } catch (err) {
-        pageScope.cancel();
-        await Promise.allSettled(branches);
-        throw err;
-      }
-    });
-    addCounters(factors);
-    addCounters(userRoles);
-    // Outside the pages' scope (only cancelling the workflow itself cancels it): a page that
-    // reached delivery is delivered and counted even when another page fails the sync (its data
-    // is complete; the sink does not depend on Okta). Cancelling it would not stop a delivery
-    // under way — the workflow sees a running attempt as cancelled at once, its start being
-    // recorded only when it ends — and the sink would hold events the failure summary omits.
-    const delivered = await new CancellationScope({ cancellable: true, parent: workflowScope }).run(
-      () => deliver.deliverPage({ ...ref, runNumber: state.runNumber }),
-    );
-    addDelivery(totals, delivered);
-    location = delivered.location ?? location;
-  };
-  /**
-   * A listed page is redone from its cursor (`relist`) when its worker is lost; a page of users
-   * the System Log named (`byId`) is read, enriched and delivered on a claimed worker, and redone
-   * from its bucket on another when that worker is lost (system-log-phase.ts).
-   */
-  const processPage = async (
-    ref: PageRef,
-    on: { acts: PageActs; taskQueue: string } | null,
-    relist: ListUsersPageInput | null,
-    byId: ChangedUsersPage | null,
-  ): Promise<void> => {
-    if (byId !== null) {
-      return runChangedUsersPage(placement, byId, state, logPhase, addCounters, enrichAndDeliver);
-    }
-    if (on === null || relist === null) return enrichAndDeliver(ref, shared);
-    try {
-      await enrichAndDeliver(ref, on.acts);
-    } catch (err) {
-      if (!isWorkerLost(err)) throw err;
-      placement.lost(ref, on.taskQueue, err);
-      await placement.onSomeWorker(
-        ref,
-        async (acts) => {
-          addCounters(await acts.okta.listUsersPage(relist));
-          await enrichAndDeliver(ref, acts);
-        },
-        1,
-      );
-    }
-  };
+  if (state.pagesListed === 0 && state.watermark === null) {
+    state.watermark = watermarkFrom(listed.serverDate);
+  }
+  state.pagesListed += 1;
+  state.nextUrl = listed.nextUrl;
+  run.more = listed.nextUrl !== null;
+  logPhase.listingDone = !run.more;
+  totals.pages += 1;
+  totals.users += listed.users;
+  if (state.effectiveMode === 'incremental') logPhase.report.sources.lastUpdated += listed.users;
+  return { ref, on, relist: listInput, byId: null, users: listed.users };
+}
 
+/** Lists and enriches pages until the sync is done, fails, or this run has done its share. */
+async function runPages(run: SyncRun): Promise<void> {
+  const pagesPerRun = positiveOr(run.input.pagesPerRun, DEFAULT_PAGES_PER_RUN);
+  const pageConcurrency = positiveOr(run.input.pageConcurrency, DEFAULT_PAGE_CONCURRENCY);
   // Pages run in one scope: when one fails for good, the others are cancelled rather than left
   // to finish (a revoked token must stop the sync in seconds, not after every page's retries).
   const pages = new CancellationScope();
   const fail = (err: unknown): void => {
-    if (failure !== null) return;
-    failure = err;
+    if (run.failure !== null) return;
+    run.failure = err;
     pages.cancel();
   };
   const inFlight = new Set<Promise<void>>();
   let pagesThisRun = 0;
-  let more = !logPhase.listingDone;
   const shouldPause = (): boolean =>
     pagesThisRun >= pagesPerRun || workflowInfo().continueAsNewSuggested;
 
-  while (failure === null && !shouldPause()) {
-    let ref: PageRef;
-    let on: { acts: PageActs; taskQueue: string } | null = null;
-    let relist: ListUsersPageInput | null = null;
-    let byId: ChangedUsersPage | null = null;
-    if (more) {
-      ref = { orgUrl: input.orgUrl, syncId: state.syncId, page: state.pagesListed + 1 };
-      let listed;
-      try {
-        const listInput = { ...ref, nextUrl: state.nextUrl, filter: state.filter };
-        const placed = await placement.onSomeWorker(ref, async (acts, taskQueue) => ({
-          on: { acts, taskQueue },
-          listed: await acts.okta.listUsersPage(listInput),
-        }));
-        listed = placed.listed;
-        on = placed.on;
-        relist = listInput;
-        addCounters(listed);
-        if (state.pagesListed === 0 && !logPhase.collected) {
-          // The log's `until` is this sync's start by Okta's clock: the first page's Date, which
-          // Okta truncates to the second, plus that second (an event read twice is harmless).
-          const until = logUntil(listed.serverDate);
-          if (await collectSystemLog(okta, input, state, logPhase, until, addCounters)) {
-            continue; // turned full: list again from the first page, without filter
-          }
-        }
-      } catch (err) {
-        fail(err);
-        break;
-      }
-      if (state.pagesListed === 0 && state.watermark === null) {
-        state.watermark = watermarkFrom(listed.serverDate);
-      }
-      state.pagesListed += 1;
-      state.nextUrl = listed.nextUrl;
-      more = listed.nextUrl !== null;
-      logPhase.listingDone = !more;
-      pagesThisRun += 1;
-      totals.pages += 1;
-      totals.users += listed.users;
-      if (state.effectiveMode === 'incremental')
-        logPhase.report.sources.lastUpdated += listed.users;
-      if (listed.users === 0) continue;
-    } else {
-      // The listing is done: the users the System Log named, read by id.
-      byId = nextChangedUsersPage(input, state, logPhase);
-      if (byId === null) break;
-      ref = byId.ref;
-      pagesThisRun += 1;
+  while (run.failure === null && !shouldPause()) {
+    let next: NextPage;
+    try {
+      next = await listNextPage(run);
+    } catch (err) {
+      fail(err);
+      break;
     }
-
-    pagesInFlight += 1;
-    const pageRef = ref;
-    const pageOn = on;
-    const pageRelist = relist;
-    const pageById = byId;
+    if (next === 'done') break;
+    if (next === 'again') continue;
+    pagesThisRun += 1;
+    if (next.users === 0) continue; // an empty listed page
+    run.pagesInFlight += 1;
+    const { ref, on, relist, byId } = next;
     const p: Promise<void> = pages
-      .run(() => processPage(pageRef, pageOn, pageRelist, pageById))
+      .run(() => processPage(run, ref, on, relist, byId))
       .catch(fail)
       .finally(() => {
-        pagesInFlight -= 1;
+        run.pagesInFlight -= 1;
         inFlight.delete(p);
       });
     inFlight.add(p);
     if (inFlight.size >= pageConcurrency) await Promise.race(inFlight);
   }
   await Promise.all(inFlight);
+}
 
-  if (failure !== null) {
-    status = 'failed';
-    lastError = describeFailure(failure);
-    log.error('sync failed', { syncId: state.syncId, error: lastError });
-    countSync('failed', input.orgUrl, input.mode);
-    // Best effort: the staging of a failed sync is useless to a new one.
-    await housekeeping.finishSync({ orgUrl: input.orgUrl, syncId: state.syncId }).catch(() => {});
-    await finishOnPageWorkers(placement, { orgUrl: input.orgUrl, syncId: state.syncId });
-    // Best effort too: the coordinator also notices a holder that has ended.
-    await releaseSyncSlot(housekeeping, input.orgUrl, holder, null).catch(() => {});
-    throw ApplicationFailure.nonRetryable(
-      `Okta sync ${state.syncId} failed after delivering ${totals.events} events: ${lastError}`,
-      ErrorType.SyncFailed,
-      resultOf(input, state, status, lastError, 0),
-    );
-  }
+/** Ends a failed sync: its staging dropped, the failure (with the totals) reported. */
+async function failSync(run: SyncRun): Promise<never> {
+  const { input, state, totals } = run;
+  run.status = 'failed';
+  run.lastError = describeFailure(run.failure);
+  log.error('sync failed', { syncId: state.syncId, error: run.lastError });
+  countSync('failed', input.orgUrl, input.mode);
+  // Best effort: the staging of a failed sync is useless to a new one.
+  await run.shared.housekeeping
+    .finishSync({ orgUrl: input.orgUrl, syncId: state.syncId })
+    .catch(() => {});
+  await finishOnPageWorkers(run.placement, { orgUrl: input.orgUrl, syncId: state.syncId });
+  throw ApplicationFailure.nonRetryable(
+    `Okta sync ${state.syncId} failed after delivering ${totals.events} events: ${run.lastError}`,
+    ErrorType.SyncFailed,
+    resultOf(input, state, run.status, run.lastError, 0),
+  );
+}
 
-  if (more || systemLogPending(logPhase)) {
-    // Let any query/update handler finish before this run's history closes.
-    await condition(allHandlersFinished);
-    state.runNumber += 1;
-    return continueAsNew<typeof oktaSync>({ ...input, resume: state });
-  }
-
-  await housekeeping.finishSync({ orgUrl: input.orgUrl, syncId: state.syncId });
-  await finishOnPageWorkers(placement, { orgUrl: input.orgUrl, syncId: state.syncId });
-  status = 'completed';
+/** Ends a completed sync; its result carries the watermark the coordinator keeps. */
+async function completeSync(run: SyncRun): Promise<SyncResult> {
+  const { input, state, totals } = run;
+  await run.shared.housekeeping.finishSync({ orgUrl: input.orgUrl, syncId: state.syncId });
+  await finishOnPageWorkers(run.placement, { orgUrl: input.orgUrl, syncId: state.syncId });
+  run.status = 'completed';
   countSync('succeeded', input.orgUrl, input.mode);
   const result: SyncResult = {
-    ...resultOf(input, state, status, null, 0),
+    ...resultOf(input, state, run.status, null, 0),
     finishedAt: new Date().toISOString(),
     watermark: state.watermark,
-    location,
+    location: run.location,
   };
-  // The next incremental sync starts from this watermark: the coordinator keeps it. The memo is
-  // for operators browsing the Temporal UI only.
-  await releaseSyncSlot(housekeeping, input.orgUrl, holder, state.watermark);
+  // The memo is for operators browsing the Temporal UI only: the watermark the next
+  // incremental starts from is the coordinator's, taken from this result.
   const memo: SyncMemo = { watermark: state.watermark, finishedAt: result.finishedAt, totals };
   upsertMemo({ ...memo });
   await condition(allHandlersFinished);

@@ -28,7 +28,7 @@ import {
   failuresIn,
   historyHaystacks,
   payloadsIn,
-  runsOf,
+  syncRunsOf,
   whereFound,
   type Haystack,
   type History,
@@ -101,10 +101,17 @@ describe('with OKTA_OCSF_ENCRYPTION_KEYS, Temporal stores only ciphertext', () =
 
       const runs: RunRef[] = [
         // Listed through the codec client: the raw one cannot even decode the encrypted memo.
-        ...(await runsOf(codec.client, syncWorkflowId(sim.url, 'full'), 3)),
-        ...(await runsOf(codec.client, syncWorkflowId(sim.url, 'incremental'), incremental.runs)),
+        // Two full requests (completed, failed), their children's 2 + 1 runs; the incremental.
+        ...(await syncRunsOf(codec.client, syncWorkflowId(sim.url, 'full'), {
+          requests: 2,
+          childRuns: 3,
+        })),
+        ...(await syncRunsOf(codec.client, syncWorkflowId(sim.url, 'incremental'), {
+          requests: 1,
+          childRuns: incremental.runs,
+        })),
       ];
-      expect(runs).toHaveLength(3 + incremental.runs);
+      expect(runs).toHaveLength(2 + 3 + 1 + incremental.runs);
       const { histories, haystacks } = await historyHaystacks(raw.client, runs);
       const logs: Haystack = { name: 'worker stdout+stderr', data: w.output() };
 

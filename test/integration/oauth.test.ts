@@ -20,7 +20,7 @@ import { OktaSimulator } from '../../src/simulator';
 import { syncWorkflowId } from '../../src/sync/naming';
 import { capturedWorker, type CapturedWorker } from '../support/captured-process';
 import { GENEROUS_LIMITS } from '../support/fault-harness';
-import { historyHaystacks, runsOf, whereFound, type Haystack } from '../support/history-search';
+import { historyHaystacks, syncRunsOf, whereFound, type Haystack } from '../support/history-search';
 import { runCli, type CliResult } from '../support/run-cli';
 import {
   CLI,
@@ -278,7 +278,10 @@ describe('short-lived DPoP tokens, as operators run it; no secret anywhere', () 
 
     const { client, close } = await temporalClient();
     try {
-      const runs = await runsOf(client, syncWorkflowId(sim.url, 'full'), ok.runs + 1);
+      const runs = await syncRunsOf(client, syncWorkflowId(sim.url, 'full'), {
+        requests: 2,
+        childRuns: ok.runs + 1,
+      });
       const { haystacks } = await historyHaystacks(client, runs);
       const everything = [...haystacks, logs, ...outputs];
       const seen = sim.oauth.credentialsSeen();

@@ -1,16 +1,18 @@
 /**
  * Issue 13, "A coordinator per org" (src/workflows/org-coordinator.ts): one sync of an org runs
- * at a time whoever starts it, and the incremental watermark lives in the coordinator, not in
- * visibility or retention.
+ * at a time whoever starts it, as a child workflow of the org's coordinator; a child that ends
+ * in any way frees the slot at once; and the incremental watermark lives in the coordinator,
+ * not in visibility or retention.
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { execFile } from 'node:child_process';
-import { startSync } from '../../src/cli/sync-runner';
+import { followSync, startSync } from '../../src/cli/sync-runner';
 import { OktaSimulator } from '../../src/simulator';
 import {
   coordinatorStateQuery,
   coordinatorWorkflowId,
   SYNC_WORKFLOW_TYPE,
+  syncChildWorkflowId,
   syncWorkflowId,
   type OktaSyncWorkflow,
 } from '../../src/contract';
@@ -78,19 +80,29 @@ describe('the org coordinator', () => {
       expect(fullResult.status).toBe('completed');
       expect(fullResult.watermark).not.toBeNull();
 
-      await temporalCli(['workflow', 'delete', '--workflow-id', full.workflowId]);
+      // Both executions of the previous sync: the request and the child that ran it.
+      const fullChild = fullResult.child!.workflowId;
+      for (const id of [full.workflowId, fullChild]) {
+        await temporalCli(['workflow', 'delete', '--workflow-id', id]);
+      }
       await eventually(
         async () =>
-          client.workflow
-            .getHandle(full.workflowId)
-            .describe()
-            .then(
-              () => false,
-              (e: unknown) => e instanceof WorkflowNotFoundError,
-            ),
+          (
+            await Promise.all(
+              [full.workflowId, fullChild].map((id) =>
+                client.workflow
+                  .getHandle(id)
+                  .describe()
+                  .then(
+                    () => false,
+                    (e: unknown) => e instanceof WorkflowNotFoundError,
+                  ),
+              ),
+            )
+          ).every(Boolean),
         // The server deletes in the background; on a loaded machine that takes tens of seconds.
         90_000,
-        'the full sync execution to be deleted',
+        'the full sync executions to be deleted',
       );
 
       const changed = sim.tenant.mutate({ update: 7, create: 3, deprovision: 2 });
@@ -152,7 +164,18 @@ describe('the org coordinator', () => {
       expect(skipped).toHaveLength(2);
       for (const r of skipped) {
         expect(r.lastError).toMatch(/another incremental sync of this org is running or queued/);
+        expect(r.child).toBeUndefined(); // no child was started for it
       }
+      // The one that ran did so as the coordinator's child, not in the request's own execution.
+      const child = await client.workflow.getHandle(ran[0]!.child!.workflowId).describe();
+      expect(child.type).toBe(SYNC_WORKFLOW_TYPE);
+      expect(child.parentExecution?.workflowId).toBe(coordinatorWorkflowId(sim.url, t.taskQueue));
+      expect(child.status.name).toBe('COMPLETED');
+      const state = await client.workflow
+        .getHandle(coordinatorWorkflowId(sim.url, t.taskQueue))
+        .query(coordinatorStateQuery);
+      expect(state.running).toBeNull();
+      expect(state.queue).toEqual([]);
     } finally {
       await w.stop();
     }
@@ -186,6 +209,67 @@ describe('the org coordinator', () => {
       );
     } finally {
       await w.stop();
+    }
+  });
+
+  test('a terminated child frees the slot at once: the next request runs without waiting', async () => {
+    // Slow enough that the full sync is still running when its child is terminated.
+    const slow = await OktaSimulator.start({
+      users: 400,
+      groups: 40,
+      seed: 18,
+      token: TOKEN,
+      rateLimits: GENEROUS_LIMITS,
+      latencyMs: 200,
+    });
+    const t = await testEnv(slow.url, TOKEN);
+    const w = await inProcessWorker(t.config);
+    try {
+      const coordinator = client.workflow.getHandle(coordinatorWorkflowId(slow.url, t.taskQueue));
+      const full = await startSync(client, t.config, 'full');
+      let childId = '';
+      await eventually(
+        () =>
+          coordinator.query(coordinatorStateQuery).then(
+            (s) => ((childId = s.running?.child?.workflowId ?? ''), childId !== ''),
+            () => false,
+          ),
+        30_000,
+        'the full sync to run as the coordinator’s child',
+      );
+      expect(childId).toBe(syncChildWorkflowId(full.workflowId));
+      await client.workflow.getHandle(childId).terminate('operator stops the sync');
+
+      // The request ends failed, saying what happened to its sync.
+      await expect(full.handle.result()).rejects.toThrow();
+      const failed = await followSync(full.handle, full.workflowId);
+      expect(failed.status).toBe('failed');
+      expect(failed.error).toMatch(/ended without a result/);
+      // The coordinator learnt it from Temporal (no probe, no timeout): the slot is free.
+      const freed = await coordinator.query(coordinatorStateQuery);
+      expect(freed.running).toBeNull();
+
+      // A full request right after runs at once (a held slot would have queued or refused it).
+      const t0 = Date.now();
+      const again = await startSync(client, t.config, 'full');
+      await eventually(
+        () =>
+          coordinator.query(coordinatorStateQuery).then(
+            (s) => s.running?.workflowId === again.workflowId && s.running.child !== null,
+            () => false,
+          ),
+        30_000,
+        'the next request to run',
+      );
+      expect(Date.now() - t0).toBeLessThan(30_000);
+      const result = (await again.handle.result()) as SyncResult;
+      expect(result.status).toBe('completed');
+      expect(result.totals.events).toBe(
+        slow.tenant.listUsers().filter((u) => u.status !== 'DEPROVISIONED').length,
+      );
+    } finally {
+      await w.stop();
+      await slow.close();
     }
   });
 });

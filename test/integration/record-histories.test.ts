@@ -8,9 +8,11 @@
  *
  * It needs only the Temporal CLI (started as the tests' dev server by jest's globalSetup) and
  * the simulator. Scenarios, each a real sync on the real dev server:
- * - `full`: a full sync of a small tenant with one page per run, so it continues as new;
+ * - `full`: a full sync of a small tenant with one page per run, so it continues as new (the
+ *   coordinator's child that ran it);
+ * - `request`: the request `sync` started for it, which the coordinator answered;
  * - `incremental`: after 5 users change, an incremental from the full sync's watermark;
- * - `coordinator`: the org's coordinator that granted both (still running: a partial history);
+ * - `coordinator`: the org's coordinator that ran both (still running: a partial history);
  * - `failed`: a full sync whose token is revoked after its first delivered page.
  */
 import type { History } from '@temporalio/common/lib/proto-utils';
@@ -42,13 +44,17 @@ const ENV = { OKTA_OCSF_PAGES_PER_RUN: '1' };
         const started = await startSync(client, t.config, mode);
         const summary = await followSync(started.handle, started.workflowId, { pollMs: 200 });
         expect(summary).toMatchObject({ status: 'completed', effectiveMode: mode });
-        runs[mode] = await fetchChain(client, started.workflowId, started.runId!);
+        runs[mode] = await fetchChain(client, summary.child!.workflowId, summary.child!.firstRunId);
+        if (mode === 'full') {
+          runs.request = await fetchChain(client, started.workflowId, started.runId!);
+        }
       }
       expect(runs.full!.length).toBeGreaterThan(1); // it did continue as new
       const coordinator = await client.workflow
         .getHandle(coordinatorWorkflowId(sim.url, t.taskQueue))
         .fetchHistory();
       await saveScenario('full', runs.full!);
+      await saveScenario('request', runs.request!);
       await saveScenario('incremental', runs.incremental!);
       await saveScenario('coordinator', [coordinator]);
     } finally {
@@ -70,7 +76,8 @@ const ENV = { OKTA_OCSF_PAGES_PER_RUN: '1' };
       sim.setToken('rotated-token');
       const summary = await summaryPromise;
       expect(summary.status).toBe('failed');
-      await saveScenario('failed', await fetchChain(client, started.workflowId, started.runId!));
+      const child = summary.child!;
+      await saveScenario('failed', await fetchChain(client, child.workflowId, child.firstRunId));
     } finally {
       await close();
       await w.stop();

@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import type { SyncSummary } from '../../src/cli/sync-runner';
 import { OktaSimulator } from '../../src/simulator';
 import { syncWorkflowId } from '../../src/sync/naming';
-import { historyHaystacks, runsOf, whereFound, type Haystack } from '../support/history-search';
+import { historyHaystacks, syncRunsOf, whereFound, type Haystack } from '../support/history-search';
 import { capturedWorker, type CapturedWorker } from '../support/captured-process';
 import { runCli, type CliResult } from '../support/run-cli';
 import { CLI, temporalClient, testEnv, waitExit } from '../support/sync-harness';
@@ -157,12 +157,18 @@ describe('the Okta token and the Sekoia key stay out of history, logs and CLI ou
 
     const { client, close } = await temporalClient();
     try {
-      const runs = await runsOf(client, syncWorkflowId(sim.url, 'full'), 3 + 1 + 1);
+      const runs = await syncRunsOf(client, syncWorkflowId(sim.url, 'full'), {
+        requests: 3,
+        childRuns: 3 + 1 + 1,
+      });
       expect(runs.map((r) => r.status).sort()).toEqual([
-        'COMPLETED',
+        'COMPLETED', // the completed request
+        'COMPLETED', // its child's last run
         'CONTINUED_AS_NEW',
         'CONTINUED_AS_NEW',
+        'FAILED', // the failed requests
         'FAILED',
+        'FAILED', // their children
         'FAILED',
       ]);
       const { haystacks } = await historyHaystacks(client, runs);

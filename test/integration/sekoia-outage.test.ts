@@ -128,14 +128,14 @@ describe('Sekoia.io receiver down for a minute in the middle of a sync', () => {
     const w = await inProcessWorker(t.config);
     const { client, close } = await temporalClient();
     try {
-      const { summary, handle } = await runFullSync(client, t.config);
+      const { summary, syncHandle } = await runFullSync(client, t.config);
       expect(summary).toMatchObject({ status: 'completed', error: null, fallbacks: 0 });
       expect(receiver.problems).toEqual([]);
 
       // The outage happened mid-sync, after batches were accepted, and outlasted the sink's own
       // retries: Temporal retried a delivery whose part had batches accepted before the outage.
       expect(receiver.refused).toBeGreaterThan(0);
-      const history = (await handle.fetchHistory()).events ?? [];
+      const history = (await syncHandle!.fetchHistory()).events ?? [];
       const deliveries = new Set(
         history
           .filter(

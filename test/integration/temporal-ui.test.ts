@@ -98,7 +98,8 @@ async function reloadUntil(page: Page, url: string, row: () => Locator, text: st
     const r = row();
     if ((await r.count()) > 0 && (await r.first().innerText()).includes(text)) return r.first();
     if (Date.now() > end) {
-      throw new Error(`${url}: no row with "${text}" after ${STEP_MS} ms`);
+      const seen = (await r.count()) > 0 ? await r.first().innerText() : '(no such row)';
+      throw new Error(`${url}: no row with "${text}" after ${STEP_MS} ms; the row: ${seen}`);
     }
     await sleep(500);
   }

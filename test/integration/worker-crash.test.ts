@@ -133,7 +133,8 @@ describe('a live worker waiting on a slow Okta', () => {
       const stats = sim.stats();
       expect(stats.faultsInjected.slow).toBe(1);
 
-      const history = await started.handle.fetchHistory();
+      // The sync's activities are in its child's history (the request only asked the coordinator).
+      const history = await client.workflow.getHandle(summary.child!.workflowId).fetchHistory();
       const attempts = (history.events ?? [])
         .map((e) => e.activityTaskStartedEventAttributes?.attempt)
         .filter((a): a is number => typeof a === 'number');

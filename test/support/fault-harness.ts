@@ -10,7 +10,8 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { UserInventoryInfo } from '../../src/ocsf/types';
 import { validateEvent } from '../../src/ocsf/validate';
 import type { OktaSimulator } from '../../src/simulator';
-import { progressQuery } from '../../src/contract';
+import { querySyncProgress } from '../../src/cli/sync-runner';
+import type { OktaSyncWorkflow } from '../../src/contract';
 import type { SyncProgress } from '../../src/sync/types';
 import { childWorker, readEvents, sleep, waitExit } from './sync-harness';
 import { expectedUserIds, expectTenantOutput, tenantEvent } from './tenant-output';
@@ -165,7 +166,7 @@ export class ProgressRecorder {
   private running = true;
   private readonly loop: Promise<void>;
 
-  constructor(handle: WorkflowHandle, everyMs = 500) {
+  constructor(handle: WorkflowHandle<OktaSyncWorkflow>, everyMs = 500) {
     const connection = handle.client.connection;
     this.loop = (async () => {
       while (this.running) {
@@ -173,10 +174,11 @@ export class ProgressRecorder {
           // Bounded by a gRPC deadline, not abandoned: a query to a run whose worker just died
           // may wait for the next one, and a call left retrying after the test closes the
           // connection throws from the client's retry timer and takes the jest worker down.
+          // The sync's progress: its request's child (querySyncProgress follows it).
           const p = await connection.withDeadline(Date.now() + 5_000, () =>
-            handle.query(progressQuery),
+            querySyncProgress(handle),
           );
-          if (this.running) this.snapshots.push(p);
+          if (this.running && p) this.snapshots.push(p);
         } catch {
           // Between runs of a continue-as-new chain, or while no worker is up: no answer.
         }

@@ -10,6 +10,7 @@ import type { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { execFile } from 'node:child_process';
+import { syncChildWorkflowId } from '../../src/contract';
 import { temporalAddress } from './sync-harness';
 
 export interface Haystack {
@@ -191,4 +192,19 @@ export function failuresIn(history: History): temporal.api.failure.v1.IFailure[]
   };
   walk(history, '');
   return out;
+}
+
+/**
+ * Every run of the syncs started under `requestId`: the requests themselves (one run each) and
+ * the coordinator's children that ran them (`<request id>-child`, with their continue-as-new runs).
+ */
+export async function syncRunsOf(
+  client: Client,
+  requestId: string,
+  expected: { requests: number; childRuns: number },
+): Promise<RunRef[]> {
+  return [
+    ...(await runsOf(client, requestId, expected.requests)),
+    ...(await runsOf(client, syncChildWorkflowId(requestId), expected.childRuns)),
+  ];
 }

@@ -73,6 +73,8 @@ export interface FinishedSync {
   /** The workflow's result, when it completed (its totals have the per-kind fallbacks). */
   result: SyncResult | null;
   handle: WorkflowHandle;
+  /** The coordinator's child workflow that ran the sync (its history has the activities). */
+  syncHandle: WorkflowHandle | null;
 }
 
 /**
@@ -101,5 +103,6 @@ export async function runFullSync(
   const summary = await followSync(handle, workflowId);
   const result =
     summary.status === 'completed' ? ((await handle.result()) as SyncResult | null) : null;
-  return { summary, result, handle };
+  const syncHandle = summary.child ? client.workflow.getHandle(summary.child.workflowId) : null;
+  return { summary, result, handle, syncHandle };
 }

@@ -12,10 +12,8 @@ import {
   ERROR_TABLE,
   progressQuery,
   readSyncMemo,
-  releaseSlotSignal,
-  requestSlotSignal,
-  slotGrantedSignal,
-  slotRefusedSignal,
+  requestAnswerSignal,
+  requestSyncSignal,
   SYNC_WORKFLOW_TYPE,
   syncListQuery,
   syncWorkflowId,
@@ -37,10 +35,8 @@ const RESERVED = [
   SYNC_WORKFLOW_TYPE,
   COORDINATOR_WORKFLOW_TYPE,
   progressQuery.name,
-  requestSlotSignal.name,
-  releaseSlotSignal.name,
-  slotGrantedSignal.name,
-  slotRefusedSignal.name,
+  requestSyncSignal.name,
+  requestAnswerSignal.name,
   ...Object.keys(ERROR_TABLE),
 ];
 
@@ -70,15 +66,9 @@ describe('temporal contract', () => {
     // breaks running syncs, so a rename must be deliberate and change this test too.
     expect(progressQuery).toEqual({ type: 'query', name: 'progress' });
     expect(coordinatorStateQuery).toEqual({ type: 'query', name: 'state' });
-    expect(
-      [requestSlotSignal, releaseSlotSignal, slotGrantedSignal, slotRefusedSignal].map(
-        (s) => `${s.type}:${s.name}`,
-      ),
-    ).toEqual([
-      'signal:requestSyncSlot',
-      'signal:releaseSyncSlot',
-      'signal:syncSlotGranted',
-      'signal:syncSlotRefused',
+    expect([requestSyncSignal, requestAnswerSignal].map((s) => `${s.type}:${s.name}`)).toEqual([
+      'signal:requestSync',
+      'signal:syncRequestAnswer',
     ]);
   });
 

@@ -34,9 +34,10 @@ describe('recorded histories', () => {
   const histories = loadRecordedHistories();
   beforeAll(() => installRuntime('ERROR'));
 
-  test('cover a full sync that continued as new, an incremental, a failed sync and the coordinator', () => {
+  test('cover a full sync that continued as new, its request, an incremental, a failed sync and the coordinator', () => {
     const ids = histories.map((h) => h.workflowId);
     expect(ids.filter((id) => id.startsWith('full.run')).length).toBeGreaterThan(1);
+    expect(ids.some((id) => id.startsWith('request.run'))).toBe(true);
     expect(ids.some((id) => id.startsWith('incremental.run'))).toBe(true);
     expect(ids.some((id) => id.startsWith('failed.run'))).toBe(true);
     expect(ids.some((id) => id.startsWith('coordinator.run'))).toBe(true);
