@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { Comparison } from './compare';
 import { cpuMsPerUser, type Profile, type ScenarioOutcome } from './scenarios';
 
 export interface MachineInfo {
@@ -31,6 +32,8 @@ export interface BenchResults {
   profiles: Record<string, Profile>;
   machine: MachineInfo;
   outcomes: ScenarioOutcome[];
+  /** Bulk against per-user on the same tenants (issue 11); null unless both profiles ran. */
+  comparison: Comparison | null;
 }
 
 export function machineInfo(loadAverageStart: number[]): MachineInfo {
@@ -75,11 +78,12 @@ function keyFigure(o: ScenarioOutcome): string {
   const f = o.figures;
   switch (o.scenario) {
     case 'rate-limited':
+    case 'rate-limited-per-template':
       return `efficiency ${fmt(f.efficiency as number, 2)} (bound ${fmt(f.lowerBoundSeconds as number)} s, ${String(f.bindingBucket)})`;
     case 'unthrottled':
       return `${fmt(f.pipelineToBareWalk as number, 2)} × bare walk (${fmt(f.bareWalkUsersPerSecond as number, 0)} users/s)`;
     case 'api-calls':
-      return `${fmt(f.apiCallsPerUser as number, 2)}/user vs naive ${fmt(f.naiveCallsPerUser as number, 2)}, allowed ${fmt(f.allowedCallsPerUser as number, 2)}`;
+      return `${fmt(f.apiCallsPerUser as number, 2)}/user vs naive ${fmt(f.naiveCallsPerUser as number, 2)}, allowed ${fmt(f.allowedCallsPerUser as number, 2)}; most-used per-user endpoint ${fmt(f.mostUsedPerUserEndpointCallsPerUser as number, 2)}/user`;
     case 'scale':
       return o.projection
         ? `1M users: ${hours(o.projection.projectedSeconds)} (${o.projection.bindingBucket} bound)`
@@ -151,11 +155,77 @@ export function renderTargets(outcomes: ScenarioOutcome[]): string {
       const p = o.projection;
       lines.push(
         `${o.scenario} [${o.profile}] projection to ${p.users} users: throughput ${hours(p.throughputSeconds)}, ` +
-          `rate limits (Enterprise, share ${p.share}) ${hours(p.rateLimitSeconds)} on ${p.bindingBucket} → ${hours(p.projectedSeconds)}`,
+          `rate limits (Enterprise, share ${p.share}) ${hours(p.rateLimitSeconds)} on ${p.bindingBucket}, ` +
+          `${hours(p.phasedRateLimitSeconds)} with the preparation before the pages → ${hours(p.projectedSeconds)}; ` +
+          `if Okta counted each endpoint apart: ${hours(p.perTemplateRateLimitSeconds)} on ${p.bindingTemplate}`,
       );
     }
   }
   return lines.join('\n');
+}
+
+const COMPARISON_HEAD = [
+  'scenario',
+  'users',
+  'bulk users/s',
+  'per-user users/s',
+  'ratio',
+  'bulk calls/user',
+  'per-user calls/user',
+  'efficiency bulk / per-user',
+  '429 % bulk / per-user',
+  'RSS MB bulk / per-user',
+];
+
+function pct(v: number | null): string {
+  return v === null ? '-' : (100 * v).toFixed(2);
+}
+
+/** Bulk against per-user, one row per scenario (and size), then the targets and projections. */
+export function renderComparison(c: Comparison | null): string {
+  if (!c) return '';
+  const rows = c.rows.map((r) => [
+    r.scenario,
+    String(r.users),
+    fmt(r.bulkUsersPerSecond, 0),
+    fmt(r.perUserUsersPerSecond, 0),
+    fmt(r.usersPerSecondRatio, 2),
+    fmt(r.bulkCallsPerUser, 2),
+    fmt(r.perUserCallsPerUser, 2),
+    r.bulkEfficiency === null
+      ? '-'
+      : `${fmt(r.bulkEfficiency, 2)} / ${fmt(r.perUserEfficiency, 2)}`,
+    r.bulk429Share === null ? '-' : `${pct(r.bulk429Share)} / ${pct(r.perUser429Share)}`,
+    `${fmt(r.bulkPeakRssMB, 0)} / ${fmt(r.perUserPeakRssMB, 0)}`,
+  ]);
+  const all = [COMPARISON_HEAD, ...rows];
+  const widths = COMPARISON_HEAD.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string =>
+    `| ${cells.map((v, i) => v.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  const out = [
+    `Bulk (${c.bulk}) against per-user (${c.perUser}), same tenants, this run:`,
+    line(COMPARISON_HEAD),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...rows.map(line),
+    '',
+  ];
+  for (const t of c.targets) {
+    const verdict = t.met === null ? 'unknown' : t.met ? 'met' : 'MISSED';
+    out.push(`${t.name}: ${fmt(t.value, 3)} (goal ${t.goal}) — ${verdict}`);
+  }
+  if (c.projection) {
+    for (const [name, p] of [
+      ['bulk', c.projection.bulk],
+      ['per-user', c.projection.perUser],
+    ] as const) {
+      out.push(
+        `1,000,000 users, ${name}: ${hours(p.projectedSeconds)} (Enterprise budgets as Okta's buckets, share ${p.share}: ` +
+          `${hours(p.rateLimitSeconds)} on ${p.bindingBucket} if every bucket ran at once, ${hours(p.phasedRateLimitSeconds)} with the preparation first; ` +
+          `throughput alone ${hours(p.throughputSeconds)}); if Okta counted each endpoint apart: ${hours(p.perTemplateRateLimitSeconds)} (${p.bindingTemplate})`,
+      );
+    }
+  }
+  return out.join('\n');
 }
 
 // ---- chart ---------------------------------------------------------------------------------

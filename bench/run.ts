@@ -11,10 +11,18 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildBaseline, type BaselineBuild } from './baseline';
+import { compareProfiles } from './compare';
 import { startBenchDevServer } from './dev-server';
 import { REPO_ROOT } from './paths';
 import type { BenchContext } from './pipeline';
-import { machineInfo, renderTable, renderTargets, writeResults, type BenchResults } from './report';
+import {
+  machineInfo,
+  renderComparison,
+  renderTable,
+  renderTargets,
+  writeResults,
+  type BenchResults,
+} from './report';
 import {
   DEFAULT_BASELINE_REF,
   DEFAULT_PROFILES,
@@ -94,6 +102,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchRun> {
     profiles: Object.fromEntries(opts.profiles.map((p) => [p, PROFILES[p]])),
     machine: machineInfo(loadStart),
     outcomes,
+    comparison: compareProfiles(outcomes),
   };
   const files = await writeResults(opts.resultsDir, results);
   return { results, files, table: renderTable(outcomes) };
@@ -173,7 +182,10 @@ async function main(): Promise<void> {
     keep: o.keep,
     baselineRef: o.baselineRef,
   });
-  process.stdout.write(`\n${run.table}\n\n${renderTargets(run.results.outcomes)}\n\n`);
+  const comparison = renderComparison(run.results.comparison);
+  process.stdout.write(
+    `\n${run.table}\n\n${renderTargets(run.results.outcomes)}\n\n${comparison ? `${comparison}\n\n` : ''}`,
+  );
   process.stdout.write(`results: ${run.files.json}\nchart:   ${run.files.svg}\n`);
 }
 
