@@ -16,7 +16,7 @@ import { SignJWT } from 'jose';
 import { sleep, systemClock, type Clock } from '../clock';
 import { OktaAbortedError, OktaRateLimitedError, OktaTransientError } from '../errors';
 import { headerValues, type HeaderBag } from '../headers';
-import type { AssertionAlg, DpopMode } from './credentials';
+import type { OAuthCredentials } from './credentials';
 import { DpopProofs } from './dpop';
 import { OktaOAuthError, type OAuthFailureReason } from './oauth-errors';
 import { axiosTokenHttp, type TokenHttp, type TokenHttpOutcome } from './token-http';
@@ -30,14 +30,9 @@ export interface AccessToken {
   renewAtMs: number;
 }
 
-export interface OAuthTokenSourceOptions {
+/** The service app's configured credentials, and where and how to ask for tokens. */
+export interface OAuthTokenSourceOptions extends Omit<OAuthCredentials, 'kind'> {
   orgUrl: URL;
-  clientId: string;
-  privateKey: KeyObject;
-  alg: AssertionAlg;
-  keyId: string | null;
-  scopes: readonly string[];
-  dpop: DpopMode;
   http?: TokenHttp;
   timeoutMs?: number;
   clock?: Clock;
