@@ -5,11 +5,12 @@
  * - Authenticates with `Authorization: SSWS <token>` or an OAuth access token (`auth/`), and sends
  *   it to the org origin only: paging links to any other origin are refused, redirects are never
  *   followed.
- * - Pages by following the `Link` header's `rel="next"` URL (never building cursors).
- * - Throttles through a shared `RateLimiter` (one per process), and retries within a call:
- *   transient failures with exponential backoff and jitter, rate limits by waiting for Okta's reset
- *   up to a wait budget. What is still failing afterwards is thrown as a typed error from
- *   `errors.ts`, for the calling activity to hand to Temporal (with `retryDelayMs` for rate limits).
+ * - Pages by following the `Link` header's `rel="next"` URL (never building cursors; `paging.ts`).
+ * - Throttles through a shared `RateLimiter` (one per process), and retries within a call
+ *   (`request.ts`, `retry-policy.ts`): transient failures with exponential backoff and jitter,
+ *   rate limits by waiting for Okta's reset up to a wait budget. What is still failing afterwards
+ *   is thrown as a typed error from `errors.ts`, for the calling activity to hand to Temporal
+ *   (with `retryDelayMs` for rate limits). The HTTP exchange itself is `transport.ts` (axios).
  *
  * No Temporal imports: cancellation arrives as an AbortSignal, heartbeats leave through `onWait`.
  */
