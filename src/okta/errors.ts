@@ -10,6 +10,7 @@
  */
 
 import { ErrorType, isTransientType } from '../contract/error-table';
+import { isRecord } from './records';
 
 export type OktaErrorKind =
   | 'rate_limited'
@@ -320,4 +321,54 @@ export class OktaAbortedError extends OktaApiError {
 
 export function isOktaApiError(e: unknown): e is OktaApiError {
   return e instanceof OktaApiError;
+}
+
+/** A 2xx body the client cannot use (not JSON, wrong shape): transient, since a retry may cure it. */
+export function malformedResponse(
+  endpoint: string,
+  url: URL,
+  detail: string,
+  status?: number,
+): OktaTransientError {
+  return new OktaTransientError({
+    endpoint,
+    path: url.pathname,
+    status: status ?? null,
+    reason: 'malformed_response',
+    detail: `malformed response, ${detail}`,
+  });
+}
+
+/** Okta's error body fields, tolerating any body (HTML from a proxy, nothing at all). */
+export function oktaErrorBody(
+  text: string,
+): Pick<OktaErrorContext, 'errorCode' | 'errorSummary' | 'errorId'> {
+  const body = safeJson(text);
+  if (!isRecord(body)) return {};
+  const str = (k: string): string | null =>
+    typeof body[k] === 'string' ? (body[k] as string) : null;
+  return {
+    errorCode: str('errorCode'),
+    errorSummary: str('errorSummary'),
+    errorId: str('errorId'),
+  };
+}
+
+/** The `errorSummary` of each of Okta's `errorCauses` in an error body. */
+export function oktaErrorCauses(text: string): string[] {
+  const body = safeJson(text);
+  if (!isRecord(body) || !Array.isArray(body['errorCauses'])) return [];
+  return body['errorCauses']
+    .map((c: unknown) =>
+      isRecord(c) && typeof c['errorSummary'] === 'string' ? c['errorSummary'] : null,
+    )
+    .filter((c): c is string => c !== null);
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,11 +1,20 @@
 /**
- * Parsing of the HTTP `Link` header (RFC 8288) as Okta uses it for cursor paging.
+ * The HTTP `Link` header (RFC 8288) as Okta uses it for cursor paging, parsed by
+ * `http-link-header`, and the checks a paging link must pass before the client follows it.
  *
  * Okta sends `self` and `next` as separate `link` header lines; Node's HTTP parser, proxies and
  * other stacks join repeated headers with ", ", and axios hands us either a string or a string[].
  * All of these forms parse to the same result. Commas inside `<…>` or inside quoted parameter
  * values do not separate links, so a cursor URL containing a comma survives.
+ *
+ * The library throws on a malformed header; one bad link-value must not hide a good `next` link
+ * beside it (that would end a listing early), so each link-value is parsed on its own and a
+ * malformed one is skipped.
  */
+
+import LinkHeader from 'http-link-header';
+
+import { OktaUnsafeLinkError } from './errors';
 
 export interface LinkTarget {
   /** The target URL as written in the header (possibly relative). */
@@ -26,89 +35,61 @@ export function parseLinkHeader(
   const values = typeof value === 'string' ? [value] : value;
   for (const v of values) {
     if (typeof v !== 'string') continue;
-    parseOneValue(v, out);
+    for (const segment of linkValues(v)) addLinks(segment, out);
   }
   return out;
 }
 
-function parseOneValue(s: string, out: LinkRelations): void {
-  let i = 0;
-  const n = s.length;
-  // Each iteration consumes one link-value; the index strictly advances, so the loop is bounded.
-  while (i < n) {
-    const open = s.indexOf('<', i);
-    if (open < 0) return;
-    const close = s.indexOf('>', open + 1);
-    if (close < 0) return;
-    const href = s.slice(open + 1, close).trim();
-    i = close + 1;
+function addLinks(segment: string, out: LinkRelations): void {
+  let refs: LinkHeader.Reference[];
+  try {
+    refs = LinkHeader.parse(segment).refs;
+  } catch {
+    return; // not a link-value: skipped, as the header's other links still count
+  }
+  for (const ref of refs) {
+    const href = ref.uri.trim();
+    if (href === '' || typeof ref.rel !== 'string') continue;
     const params: Record<string, string> = {};
-    // Parameters run until a comma outside quotes (the next link-value) or the end.
-    while (i < n) {
-      while (i < n && (s[i] === ' ' || s[i] === '\t')) i++;
-      if (i >= n) break;
-      if (s[i] === ',') {
-        i++;
-        break;
-      }
-      if (s[i] !== ';') {
-        // Garbage between links: skip to the next comma outside quotes.
-        i = skipToComma(s, i);
-        continue;
-      }
-      i++;
-      while (i < n && (s[i] === ' ' || s[i] === '\t')) i++;
-      let nameEnd = i;
-      while (nameEnd < n && /[^=;,\s]/.test(s[nameEnd] ?? '')) nameEnd++;
-      const name = s.slice(i, nameEnd).toLowerCase();
-      i = nameEnd;
-      while (i < n && (s[i] === ' ' || s[i] === '\t')) i++;
-      let val = '';
-      if (s[i] === '=') {
-        i++;
-        while (i < n && (s[i] === ' ' || s[i] === '\t')) i++;
-        if (s[i] === '"') {
-          i++;
-          let buf = '';
-          while (i < n && s[i] !== '"') {
-            if (s[i] === '\\' && i + 1 < n) i++;
-            buf += s[i];
-            i++;
-          }
-          i++; // closing quote (or past the end when unterminated)
-          val = buf;
-        } else {
-          let end = i;
-          while (end < n && s[end] !== ';' && s[end] !== ',') end++;
-          val = s.slice(i, end).trim();
-          i = end;
-        }
-      }
-      if (name !== '' && !(name in params)) params[name] = val;
+    for (const [name, val] of Object.entries(ref as Record<string, unknown>)) {
+      if (name === 'uri' || name === 'rel') continue;
+      const first: unknown = Array.isArray(val) ? val[0] : val;
+      if (typeof first === 'string') params[name] = first;
     }
-    const rel = params['rel'];
-    if (href === '' || rel === undefined) continue;
-    const { rel: _rel, ...rest } = params;
-    for (const r of rel.toLowerCase().split(/\s+/)) {
-      if (r !== '' && !out.has(r)) out.set(r, { href, params: rest });
+    // The library splits a multi-valued rel at single spaces; other whitespace is split here.
+    for (const r of ref.rel.toLowerCase().split(/\s+/)) {
+      if (r !== '' && !out.has(r)) out.set(r, { href, params });
     }
   }
 }
 
-function skipToComma(s: string, from: number): number {
+/** Splits a header value at the commas that separate link-values (not inside `<…>` or quotes). */
+function linkValues(s: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  let inUri = false;
   let inQuotes = false;
-  let i = from;
-  for (; i < s.length; i++) {
+  for (let i = 0; i < s.length; i++) {
     const c = s[i];
-    if (c === '"') inQuotes = !inQuotes;
-    else if (c === ',' && !inQuotes) return i;
+    if (inQuotes) {
+      if (c === '\\') i++;
+      else if (c === '"') inQuotes = false;
+    } else if (inUri) {
+      if (c === '>') inUri = false;
+    } else if (c === '<') inUri = true;
+    else if (c === '"') inQuotes = true;
+    else if (c === ',') {
+      out.push(s.slice(start, i));
+      start = i + 1;
+    }
   }
-  return i;
+  out.push(s.slice(start));
+  return out.filter((x) => x.trim() !== '');
 }
 
 /**
  * The absolute URL of the `rel="next"` link, resolved against the URL of the request that returned
- * it (RFC 8288 §3.2), or null on the last page. Origin checks are the caller's business.
+ * it (RFC 8288 §3.2), or null on the last page. Origin checks are `checkPagingLink`'s business.
  * Throws when a `next` link is present but is not a URL: treating it as "last page" would silently
  * drop the rest of the listing.
  */
@@ -123,4 +104,37 @@ export function nextLink(
   } catch {
     throw new Error('the rel="next" link of the Link header is not a valid URL');
   }
+}
+
+/**
+ * Checks a paging link before the client follows it: same origin as the org (the token goes
+ * nowhere else), the path being paged, no credentials. Returns it without fragment; throws
+ * `OktaUnsafeLinkError` otherwise. `what` names the link in the message.
+ */
+export function checkPagingLink(
+  raw: string,
+  orgUrl: URL,
+  expectedPath: string,
+  endpoint: string,
+  what: string,
+): URL {
+  const unsafe = (detail: string): OktaUnsafeLinkError =>
+    new OktaUnsafeLinkError({ endpoint, path: expectedPath, detail });
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw unsafe(`${what} is not a URL`);
+  }
+  if (url.origin !== orgUrl.origin) {
+    throw unsafe(
+      `${what} is on ${url.origin}, not on the org ${orgUrl.origin}; the API token is only ever sent to the org`,
+    );
+  }
+  if (url.pathname !== expectedPath) {
+    throw unsafe(`${what} points to ${url.pathname}, not to ${expectedPath}`);
+  }
+  if (url.username !== '' || url.password !== '') throw unsafe(`${what} carries credentials`);
+  url.hash = '';
+  return url;
 }

@@ -19,21 +19,17 @@
  * one probe request at a time until a response reports the (new) window; then its budget is spent
  * as fast as the in-flight cap allows, so no time idles after a reset.
  *
- * Windows are identified by the raw Reset value; the local reset time is estimated from each
- * response as `receivedAt + (Reset - Date)`. Because `Date` is truncated to the second, each such
- * estimate is at or after the true reset, and the smallest estimate seen in a window is the
- * tightest one that is still safe.
+ * This module is the queue of waiters and the permits; what the headers say about each key is
+ * kept by `limiter-window.ts`, and the decisions (share, probe, concurrency cap) are in
+ * `limiter-policy.ts`.
  */
 
-/**
- * What the limiter keeps one state for. The client passes an endpoint template
- * (`limiter-keys.ts`): each template is fed by its own responses' `X-Rate-Limit-*` headers, which
- * is right whether Okta counts several templates in one bucket (each sees the shared `Remaining`
- * fall) or apart (none is held back by another's budget). A bucket id works as a key too.
- */
-export type LimiterKey = string;
 import { systemClock, type Clock } from './clock';
 import type { RateLimitObservation } from './headers';
+import { admission, ConcurrencyCap, type Verdict } from './limiter-policy';
+import { LimiterWindows, type BucketState, type LimiterKey } from './limiter-window';
+
+export type { LimiterKey } from './limiter-window';
 
 /** Why a caller is waiting; passed to `onWait` so an activity can heartbeat with a useful detail. */
 export type WaitReason =
@@ -114,31 +110,6 @@ export class AcquireAborted extends Error {
   }
 }
 
-interface BucketState {
-  /** Rate-limit headers have been seen for this bucket. */
-  known: boolean;
-  /** 2xx responses came without rate-limit headers: only the in-flight cap applies. */
-  unmetered: boolean;
-  limit: number;
-  /** Smallest Remaining reported in the current window. */
-  remaining: number;
-  /** Reset value (epoch seconds) identifying the current window; null when Okta sent none. */
-  windowId: number | null;
-  /** Local estimate of the current window's end. */
-  resetAtMs: number;
-  /** Requests of ours in flight against this bucket. */
-  inFlight: number;
-  /** Requests completed in this window without a rate-limit observation (counted as used). */
-  unobserved: number;
-  probeInFlight: boolean;
-  /**
-   * Learned lateness of Okta's real reset behind our estimate. Normally 0: it grows only when a
-   * probe sent after the estimated reset is still counted in the old window (an Okta whose Reset
-   * is rounded down), and decays as windows turn over on time.
-   */
-  learnedMarginMs: number;
-}
-
 interface Waiter {
   bucket: LimiterKey;
   resolve: (p: Permit) => void;
@@ -152,9 +123,6 @@ interface Waiter {
   done: boolean;
   priority: boolean;
 }
-
-type Verdict =
-  { ok: true; probe: boolean } | { ok: false; reason: WaitReason; untilMs: number | null };
 
 export interface BucketSnapshot {
   known: boolean;
@@ -172,37 +140,19 @@ export interface RateLimiterSnapshot {
   buckets: Partial<Record<LimiterKey, BucketSnapshot>>;
 }
 
-/** After a 429 whose Reset is already past on our clock, wait at least this long. */
-const MIN_429_WAIT_MS = 200;
-const MIN_LEARNED_MARGIN_MS = 250;
-const MAX_LEARNED_MARGIN_MS = 5000;
-/**
- * How fast the clock-offset bound of `localReset` loosens, ms per ms: 0.1 ms a second (100 ppm,
- * above a clock's usual drift). Faster would make every reset estimate late by as much; a bigger
- * jump of the local clock is caught by the learned margin (a probe that lands in the old window).
- */
-const OFFSET_AGING = 0.0001;
-
 export class RateLimiter {
   readonly share: number;
   readonly maxInFlight: number;
-  private readonly resetMarginMs: number;
-  private readonly defaultWindowMs: number;
   private readonly notifyEveryMs: number;
   private readonly clock: Clock;
-  private readonly buckets = new Map<LimiterKey, BucketState>();
+  private readonly windows: LimiterWindows;
+  private readonly cap: ConcurrencyCap;
   private waiters: Waiter[] = [];
   private inFlight = 0;
-  private concurrencyCap: number;
-  private lastConcurrencyChangeMs = 0;
-  private readonly concurrencyRecoveryMs: number;
   private cancelWake: (() => void) | null = null;
   private pumping = false;
   private pumpAgain = false;
   private wakeAtMs = Infinity;
-  /** Lower bound of (Okta's clock - local clock), ms; see `localReset`. */
-  private offsetLowMs: number | null = null;
-  private offsetSeenAtMs = 0;
 
   constructor(options: RateLimiterOptions = {}) {
     const share = options.share ?? 0.5;
@@ -219,11 +169,12 @@ export class RateLimiter {
     }
     this.share = share;
     this.maxInFlight = maxInFlight;
-    this.concurrencyCap = maxInFlight;
-    this.resetMarginMs = Math.max(0, options.resetMarginMs ?? 0);
-    this.defaultWindowMs = Math.max(1000, options.defaultWindowMs ?? 60_000);
+    this.cap = new ConcurrencyCap(maxInFlight, Math.max(0, options.concurrencyRecoveryMs ?? 5000));
+    this.windows = new LimiterWindows({
+      resetMarginMs: Math.max(0, options.resetMarginMs ?? 0),
+      defaultWindowMs: Math.max(1000, options.defaultWindowMs ?? 60_000),
+    });
     this.notifyEveryMs = Math.max(100, options.waitNotifyIntervalMs ?? 5000);
-    this.concurrencyRecoveryMs = Math.max(0, options.concurrencyRecoveryMs ?? 5000);
     this.clock = options.clock ?? systemClock;
   }
 
@@ -256,7 +207,7 @@ export class RateLimiter {
         w.detachAbort = () => signal.removeEventListener('abort', onAbort);
       }
       this.enqueue(w);
-      if (this.inFlight >= this.concurrencyCap && !this.pumping) {
+      if (this.inFlight >= this.cap.value && !this.pumping) {
         // Nothing can be granted before a request ends (its release runs a full pass), and only
         // this waiter is new: look at it alone instead of passing over the whole queue.
         this.admitWaiting(w);
@@ -275,7 +226,7 @@ export class RateLimiter {
   /** A new waiter while the in-flight cap is reached: what `pumpOnce` would do for it. */
   private admitWaiting(w: Waiter): void {
     const now = this.clock.now();
-    let v = this.check(this.state(w.bucket), now);
+    let v = this.verdict(w.bucket, now);
     if (v.ok) v = { ok: false, reason: 'in_flight', untilMs: null };
     if (v.untilMs !== null && w.opts.waitUntilMs !== undefined && v.untilMs > w.opts.waitUntilMs) {
       this.finish(w);
@@ -293,13 +244,13 @@ export class RateLimiter {
    * Normal callers report through `Permit.release`.
    */
   observe(bucket: LimiterKey, observation: RateLimitObservation): void {
-    this.apply(this.state(bucket), observation, false);
+    this.apply(this.windows.state(bucket), observation, false);
     this.pump();
   }
 
   snapshot(): RateLimiterSnapshot {
     const buckets: Partial<Record<LimiterKey, BucketSnapshot>> = {};
-    for (const [id, st] of this.buckets) {
+    for (const [id, st] of this.windows.entries()) {
       buckets[id] = {
         known: st.known,
         unmetered: st.unmetered,
@@ -311,7 +262,7 @@ export class RateLimiter {
     }
     return {
       inFlight: this.inFlight,
-      concurrencyCap: this.concurrencyCap,
+      concurrencyCap: this.cap.value,
       waiting: this.waiters.length,
       buckets,
     };
@@ -322,52 +273,14 @@ export class RateLimiter {
    * blocked by its window (or by a 429); null when it is not.
    */
   blockedUntil(bucket: LimiterKey): number | null {
-    const v = this.check(this.state(bucket), this.clock.now());
+    const v = this.verdict(bucket, this.clock.now());
     return !v.ok && v.reason === 'window' ? v.untilMs : null;
   }
 
-  private state(bucket: LimiterKey): BucketState {
-    let st = this.buckets.get(bucket);
-    if (!st) {
-      st = {
-        known: false,
-        unmetered: false,
-        limit: 0,
-        remaining: 0,
-        windowId: null,
-        resetAtMs: 0,
-        inFlight: 0,
-        unobserved: 0,
-        probeInFlight: false,
-        learnedMarginMs: 0,
-      };
-      this.buckets.set(bucket, st);
-    }
-    return st;
-  }
-
-  /** The bucket's own verdict; the global in-flight cap is applied by `pump`. */
-  private check(st: BucketState, now: number): Verdict {
-    if (!st.known) {
-      return st.probeInFlight
-        ? { ok: false, reason: 'probe', untilMs: null }
-        : { ok: true, probe: true };
-    }
-    if (st.unmetered) return { ok: true, probe: false };
-    const windowEnd = st.resetAtMs + this.resetMarginMs + st.learnedMarginMs;
-    if (now >= windowEnd) {
-      // Our estimate says the window has reset; what is left of the new one is unknown until a
-      // response reports it, and other integrations may already be drawing from it.
-      return st.probeInFlight
-        ? { ok: false, reason: 'probe', untilMs: null }
-        : { ok: true, probe: true };
-    }
-    const budget = Math.max(1, Math.floor(this.share * st.limit));
-    const used = st.limit - st.remaining + st.unobserved;
-    if (used + st.inFlight >= budget || st.remaining - st.unobserved - st.inFlight <= 0) {
-      return { ok: false, reason: 'window', untilMs: windowEnd };
-    }
-    return { ok: true, probe: false };
+  /** The key's own verdict; the global in-flight cap is applied by `pump`. */
+  private verdict(bucket: LimiterKey, now: number): Verdict {
+    const st = this.windows.state(bucket);
+    return admission(st, now, this.share, this.windows.windowEnd(st));
   }
 
   /**
@@ -404,7 +317,7 @@ export class RateLimiter {
     for (let i = 0; i < list.length; i++) {
       const w = list[i] as Waiter;
       if (w.done) continue;
-      if (this.inFlight >= this.concurrencyCap && w.lastReason !== null) {
+      if (this.inFlight >= this.cap.value && w.lastReason !== null) {
         // Nothing more can be granted in this pass, and the waiters from here on have been told
         // that they wait: keep them as they are. (A full pass per request over a queue of
         // thousands was a tenth of a busy worker's CPU.) A deadline beyond a window reset is then
@@ -421,8 +334,8 @@ export class RateLimiter {
       }
       let v: Verdict | undefined = blocked.get(w.bucket);
       if (v === undefined) {
-        v = this.check(this.state(w.bucket), now);
-        if (v.ok && this.inFlight >= this.concurrencyCap) {
+        v = this.verdict(w.bucket, now);
+        if (v.ok && this.inFlight >= this.cap.value) {
           v = { ok: false, reason: 'in_flight', untilMs: null };
         }
         // A granted slot changes the bucket's state, so only refusals are remembered.
@@ -452,7 +365,7 @@ export class RateLimiter {
 
   private grant(w: Waiter, probe: boolean, now: number): void {
     this.finish(w);
-    const st = this.state(w.bucket);
+    const st = this.windows.state(w.bucket);
     st.inFlight++;
     if (probe) st.probeInFlight = true;
     this.inFlight++;
@@ -532,128 +445,15 @@ export class RateLimiter {
     const now = this.clock.now();
     if (obs === null) {
       // No answer (network error, timeout): Okta may have counted it; assume it did.
-      if (st.known) st.unobserved++;
+      this.windows.recordUnanswered(st);
       return;
     }
     if (obs.concurrency) {
-      this.onConcurrencyRejected();
+      this.cap.rejected(this.inFlight, now);
       return;
     }
-    if (obs.status < 500) this.onConcurrencyOk();
-
-    const hasHeaders =
-      obs.limit !== null && obs.limit > 0 && (obs.remaining !== null || obs.status === 429);
-    if (!hasHeaders) {
-      if (obs.status >= 200 && obs.status < 300 && obs.limit === null && obs.remaining === null) {
-        // An Okta that sends no rate-limit headers (some proxies strip them): in-flight cap only.
-        st.unmetered = true;
-        st.known = true;
-      } else if (st.known) {
-        st.unobserved++;
-      }
-      return;
-    }
-    const limit = obs.limit as number;
-    // A 429 means nothing is left, whatever Remaining says (or fails to say).
-    const remaining = obs.status === 429 ? 0 : (obs.remaining as number);
-    const id = obs.resetEpochSeconds;
-    let resetAt = this.localReset(obs, now) ?? obs.resetAtMs ?? now + this.defaultWindowMs;
-    if (obs.status === 429 && resetAt <= now) resetAt = now + MIN_429_WAIT_MS;
-    st.unmetered = false;
-
-    if (!st.known || st.windowId === null || id === null) {
-      this.newWindow(st, limit, remaining, id, resetAt);
-      return;
-    }
-    if (id < st.windowId) return; // a late answer about a window already over
-    const expired = now >= st.resetAtMs + this.resetMarginMs + st.learnedMarginMs;
-    if (id > st.windowId) {
-      // A larger Reset is a new window unless Okta merely rounded the same reset differently.
-      if (expired || remaining >= st.remaining || obs.status === 429) {
-        if (wasProbe && expired) st.learnedMarginMs = Math.floor(st.learnedMarginMs * 0.9);
-        this.newWindow(st, limit, remaining, id, resetAt);
-      } else {
-        st.remaining = Math.min(st.remaining, remaining);
-        st.resetAtMs = Math.max(st.resetAtMs, resetAt);
-        st.limit = limit;
-        st.windowId = id;
-      }
-      return;
-    }
-    // Same window.
-    st.limit = limit;
-    st.remaining = Math.min(st.remaining, remaining);
-    st.unobserved = 0;
-    if (wasProbe && expired && windowAtGrant === id) {
-      // The probe was sent after our estimated reset, yet Okta still counts the old window: our
-      // estimate is early. Learn the lateness (doubling) rather than spend a probe per moment.
-      st.learnedMarginMs = Math.min(
-        MAX_LEARNED_MARGIN_MS,
-        st.learnedMarginMs === 0 ? MIN_LEARNED_MARGIN_MS : st.learnedMarginMs * 2,
-      );
-      return;
-    }
-    st.resetAtMs = Math.min(st.resetAtMs, resetAt);
-    if (obs.status === 429 && st.resetAtMs <= now) st.resetAtMs = now + MIN_429_WAIT_MS;
-  }
-
-  /**
-   * Okta's Reset on the local clock, as tight as the responses seen so far allow. One response
-   * only bounds Okta's clock from below (`Date` is truncated to the second), so its own estimate
-   * can be up to a second late; and the first response of a window — the probe, sent at the
-   * previous estimate — would carry that lateness into the next estimate, one round trip more
-   * each window, until whole windows are skipped. The clock offset is the same for every
-   * response of the org, though: the largest `Date - receivedAt` seen (a response that arrived
-   * just after Okta's second ticked) bounds it tightly, and Reset minus that bound is never
-   * before the real reset. The bound loosens slowly (`OFFSET_AGING`) so that a drifting local
-   * clock cannot leave it too high for long.
-   */
-  private localReset(obs: RateLimitObservation, now: number): number | null {
-    if (obs.resetEpochSeconds === null || obs.serverDateMs === null || obs.resetAtMs === null) {
-      return null;
-    }
-    // readRateLimitHeaders computed resetAtMs = receivedAt + Reset - Date.
-    const offset = obs.resetEpochSeconds * 1000 - obs.resetAtMs;
-    const aged =
-      this.offsetLowMs === null
-        ? -Infinity
-        : this.offsetLowMs - Math.max(0, now - this.offsetSeenAtMs) * OFFSET_AGING;
-    this.offsetLowMs = Math.max(offset, aged);
-    this.offsetSeenAtMs = now;
-    return Math.min(obs.resetAtMs, obs.resetEpochSeconds * 1000 - this.offsetLowMs);
-  }
-
-  private newWindow(
-    st: BucketState,
-    limit: number,
-    remaining: number,
-    id: number | null,
-    resetAt: number,
-  ): void {
-    st.known = true;
-    st.limit = limit;
-    st.remaining = remaining;
-    st.windowId = id;
-    st.resetAtMs = resetAt;
-    st.unobserved = 0;
-  }
-
-  private onConcurrencyRejected(): void {
-    // Just under the level at which Okta refused (our own in-flight count, the rejected one
-    // included): other integrations share the org-wide limit, so that is what is left for us.
-    this.concurrencyCap = Math.max(1, Math.min(this.concurrencyCap, this.inFlight + 1) - 1);
-    this.lastConcurrencyChangeMs = this.clock.now();
-  }
-
-  private onConcurrencyOk(): void {
-    if (this.concurrencyCap >= this.maxInFlight) return;
-    // Climb back one step per quiet period: the org's limit rarely moves, while every concurrency
-    // 429 costs a request and a backoff, and throughput is normally bound by the windows anyway.
-    const now = this.clock.now();
-    if (now - this.lastConcurrencyChangeMs >= this.concurrencyRecoveryMs) {
-      this.concurrencyCap++;
-      this.lastConcurrencyChangeMs = now;
-    }
+    if (obs.status < 500) this.cap.accepted(now);
+    this.windows.record(st, obs, wasProbe, windowAtGrant, now);
   }
 }
 

@@ -44,15 +44,17 @@ export type CredentialsResult =
 
 const OAUTH_VARS = 'OKTA_OAUTH_CLIENT_ID and OKTA_OAUTH_PRIVATE_KEY_FILE';
 
+/** Reads the environment's value of a variable, trimmed; null when unset or blank. */
+type EnvLookup = (name: string) => string | null;
+
 export function parseOktaCredentials(env: NodeJS.ProcessEnv): CredentialsResult {
-  const set = (name: string): string | null => {
+  const set: EnvLookup = (name) => {
     const v = env[name];
     return v === undefined || v.trim() === '' ? null : v.trim();
   };
   const token = set('OKTA_API_TOKEN');
-  const clientId = set('OKTA_OAUTH_CLIENT_ID');
-  const keyFile = set('OKTA_OAUTH_PRIVATE_KEY_FILE');
-  const oauthAny = clientId !== null || keyFile !== null;
+  const oauthAny =
+    set('OKTA_OAUTH_CLIENT_ID') !== null || set('OKTA_OAUTH_PRIVATE_KEY_FILE') !== null;
 
   if (token !== null && oauthAny) {
     return {
@@ -81,8 +83,14 @@ export function parseOktaCredentials(env: NodeJS.ProcessEnv): CredentialsResult 
     }
     return { ok: true, credentials: { kind: 'api_token', token } };
   }
+  return parseOAuthCredentials(set, env);
+}
 
+/** The OKTA_OAUTH_* variables, every problem named at once. */
+function parseOAuthCredentials(set: EnvLookup, env: NodeJS.ProcessEnv): CredentialsResult {
   const errors: string[] = [];
+  const clientId = set('OKTA_OAUTH_CLIENT_ID');
+  const keyFile = set('OKTA_OAUTH_PRIVATE_KEY_FILE');
   if (clientId === null) {
     errors.push(
       `OKTA_OAUTH_CLIENT_ID: required with OKTA_OAUTH_PRIVATE_KEY_FILE (the service app's client id)`,

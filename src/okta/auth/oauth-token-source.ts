@@ -16,10 +16,10 @@ import { SignJWT } from 'jose';
 import { sleep, systemClock, type Clock } from '../clock';
 import { OktaAbortedError, OktaRateLimitedError, OktaTransientError } from '../errors';
 import { headerValues, type HeaderBag } from '../headers';
-import type { AssertionAlg, DpopMode } from './credentials';
+import type { OAuthCredentials } from './credentials';
 import { DpopProofs } from './dpop';
 import { OktaOAuthError, type OAuthFailureReason } from './oauth-errors';
-import { axiosTokenHttp, type TokenHttp } from './token-http';
+import { axiosTokenHttp, type TokenHttp, type TokenHttpOutcome } from './token-http';
 
 export interface AccessToken {
   value: string;
@@ -30,14 +30,9 @@ export interface AccessToken {
   renewAtMs: number;
 }
 
-export interface OAuthTokenSourceOptions {
+/** The service app's configured credentials, and where and how to ask for tokens. */
+export interface OAuthTokenSourceOptions extends Omit<OAuthCredentials, 'kind'> {
   orgUrl: URL;
-  clientId: string;
-  privateKey: KeyObject;
-  alg: AssertionAlg;
-  keyId: string | null;
-  scopes: readonly string[];
-  dpop: DpopMode;
   http?: TokenHttp;
   timeoutMs?: number;
   clock?: Clock;
@@ -53,6 +48,12 @@ const TRANSIENT_ATTEMPTS = 3;
 const MAX_DPOP_ROUNDS = 3;
 /** Beyond this, a refused assertion is blamed on this machine's clock. */
 const SKEW_TOLERANCE_MS = 60_000;
+
+/** What one token request has been through. */
+interface TokenTries {
+  transient: number;
+  dpopRounds: number;
+}
 
 export class OAuthTokenSource {
   readonly tokenUrl: URL;
@@ -140,40 +141,25 @@ export class OAuthTokenSource {
 
   private async request(signal?: AbortSignal): Promise<AccessToken> {
     const path = this.tokenUrl.pathname;
-    let transient = 0;
-    let dpopRounds = 0;
+    const endpoint = `POST ${path}`;
+    const tries: TokenTries = { transient: 0, dpopRounds: 0 };
     for (;;) {
-      if (signal?.aborted) {
-        throw new OktaAbortedError({ endpoint: `POST ${path}`, path, reason: signal.reason });
-      }
+      if (signal?.aborted) throw new OktaAbortedError({ endpoint, path, reason: signal.reason });
       const form = new URLSearchParams({
         grant_type: 'client_credentials',
         scope: this.opts.scopes.join(' '),
         client_assertion_type: ASSERTION_TYPE,
         client_assertion: await this.assertion(),
       }).toString();
-      const headers: Record<string, string> = {
-        'Content-Type': 'application/x-www-form-urlencoded',
-        Accept: 'application/json',
-        'User-Agent': 'okta-ocsf',
-      };
-      if (this.useDpop) {
-        const proofs = await this.dpopProofs();
-        headers.DPoP = await proofs.proof(
-          { method: 'POST', url: this.tokenUrl, nonce: this.tokenNonce },
-          this.clock.now(),
-        );
-      }
+      const headers = await this.requestHeaders();
       const sentAt = this.clock.now();
       const res = await this.http.post(this.tokenUrl, form, headers, signal);
       if (res.kind === 'failure') {
-        if (signal?.aborted) {
-          throw new OktaAbortedError({ endpoint: `POST ${path}`, path, reason: signal.reason });
-        }
-        transient = await this.backoffOrThrow(
-          transient,
+        if (signal?.aborted) throw new OktaAbortedError({ endpoint, path, reason: signal.reason });
+        tries.transient = await this.backoffOrThrow(
+          tries.transient,
           new OktaTransientError({
-            endpoint: `POST ${path}`,
+            endpoint,
             path,
             reason: res.reason,
             code: res.code,
@@ -183,67 +169,103 @@ export class OAuthTokenSource {
         );
         continue;
       }
-      const body = parseJson(res.text);
-      if (res.status === 200) {
-        const token = this.accept(body, sentAt);
-        if (token !== null) return token;
-        transient = await this.backoffOrThrow(
-          transient,
-          new OktaTransientError({
-            endpoint: `POST ${path}`,
-            path,
-            status: 200,
-            reason: 'malformed_response',
-            detail: 'the token response has no usable access_token',
-          }),
-          signal,
-        );
-        continue;
-      }
-      const error = str(body, 'error');
-      const description = str(body, 'error_description');
-      const nonce = headerValues(res.headers, 'dpop-nonce')[0] ?? null;
-      if (
-        (error === 'use_dpop_nonce' || error === 'invalid_dpop_proof') &&
-        dpopRounds < MAX_DPOP_ROUNDS &&
-        this.opts.dpop !== 'off'
-      ) {
-        dpopRounds++;
-        if (nonce !== null) this.tokenNonce = nonce;
-        // `auto` learns here that the app requires DPoP; `on` only takes the nonce.
-        if (!this.useDpop || error === 'use_dpop_nonce') {
-          this.useDpop = true;
-          continue;
-        }
-      }
-      if (res.status === 429) {
-        const reset = Number(headerValues(res.headers, 'x-rate-limit-reset')[0]);
-        throw new OktaRateLimitedError({
-          endpoint: `POST ${path}`,
-          path,
-          status: 429,
-          resetAtMs: Number.isFinite(reset) ? reset * 1000 : this.clock.now() + 60_000,
-          concurrency: false,
-          bucket: 'oauth2-token',
-        });
-      }
-      if (res.status >= 500) {
-        transient = await this.backoffOrThrow(
-          transient,
-          new OktaTransientError({
-            endpoint: `POST ${path}`,
-            path,
-            status: res.status,
-            reason: 'server_error',
-            errorCode: error,
-            errorSummary: description,
-          }),
-          signal,
-        );
-        continue;
-      }
-      throw this.failure(res.status, res.headers, error, description);
+      const token = await this.onResponse(res, sentAt, tries, signal);
+      if (token !== null) return token;
     }
+  }
+
+  private async requestHeaders(): Promise<Record<string, string>> {
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Accept: 'application/json',
+      'User-Agent': 'okta-ocsf',
+    };
+    if (this.useDpop) {
+      const proofs = await this.dpopProofs();
+      headers.DPoP = await proofs.proof(
+        { method: 'POST', url: this.tokenUrl, nonce: this.tokenNonce },
+        this.clock.now(),
+      );
+    }
+    return headers;
+  }
+
+  /** The token of a response; null to send the request again; throws when that cannot help. */
+  private async onResponse(
+    res: Extract<TokenHttpOutcome, { kind: 'response' }>,
+    sentAt: number,
+    tries: TokenTries,
+    signal: AbortSignal | undefined,
+  ): Promise<AccessToken | null> {
+    const path = this.tokenUrl.pathname;
+    const endpoint = `POST ${path}`;
+    const body = parseJson(res.text);
+    if (res.status === 200) {
+      const token = this.accept(body, sentAt);
+      if (token !== null) return token;
+      tries.transient = await this.backoffOrThrow(
+        tries.transient,
+        new OktaTransientError({
+          endpoint,
+          path,
+          status: 200,
+          reason: 'malformed_response',
+          detail: 'the token response has no usable access_token',
+        }),
+        signal,
+      );
+      return null;
+    }
+    const error = str(body, 'error');
+    const description = str(body, 'error_description');
+    if (this.dpopRetry(error, res.headers, tries)) return null;
+    if (res.status === 429) {
+      const reset = Number(headerValues(res.headers, 'x-rate-limit-reset')[0]);
+      throw new OktaRateLimitedError({
+        endpoint,
+        path,
+        status: 429,
+        resetAtMs: Number.isFinite(reset) ? reset * 1000 : this.clock.now() + 60_000,
+        concurrency: false,
+        bucket: 'oauth2-token',
+      });
+    }
+    if (res.status >= 500) {
+      tries.transient = await this.backoffOrThrow(
+        tries.transient,
+        new OktaTransientError({
+          endpoint,
+          path,
+          status: res.status,
+          reason: 'server_error',
+          errorCode: error,
+          errorSummary: description,
+        }),
+        signal,
+      );
+      return null;
+    }
+    throw this.failure(res.status, res.headers, error, description);
+  }
+
+  /** Whether Okta's DPoP answer is worth another request (with its nonce, or with DPoP on). */
+  private dpopRetry(error: string | null, headers: HeaderBag, tries: TokenTries): boolean {
+    if (
+      (error !== 'use_dpop_nonce' && error !== 'invalid_dpop_proof') ||
+      tries.dpopRounds >= MAX_DPOP_ROUNDS ||
+      this.opts.dpop === 'off'
+    ) {
+      return false;
+    }
+    tries.dpopRounds++;
+    const nonce = headerValues(headers, 'dpop-nonce')[0] ?? null;
+    if (nonce !== null) this.tokenNonce = nonce;
+    // `auto` learns here that the app requires DPoP; `on` only takes the nonce.
+    if (!this.useDpop || error === 'use_dpop_nonce') {
+      this.useDpop = true;
+      return true;
+    }
+    return false;
   }
 
   private accept(body: unknown, sentAtMs: number): AccessToken | null {

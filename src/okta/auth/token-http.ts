@@ -2,8 +2,10 @@
  * The HTTP exchange with Okta's token endpoint: a form POST that never throws and never lets an
  * axios error (whose config holds the client assertion) escape.
  */
-import axios, { type AxiosInstance } from 'axios';
+import type { AxiosInstance } from 'axios';
+
 import type { HeaderBag } from '../headers';
+import { failureCode, isTimeoutCode, lowerCaseHeaders, rawTextAxios } from '../transport';
 
 export type TokenHttpOutcome =
   | { kind: 'response'; status: number; headers: HeaderBag; text: string }
@@ -19,14 +21,7 @@ export interface TokenHttp {
 }
 
 export function axiosTokenHttp(timeoutMs: number): TokenHttp {
-  const http: AxiosInstance = axios.create({
-    maxRedirects: 0,
-    validateStatus: () => true,
-    responseType: 'text',
-    transformResponse: [(data: unknown) => data],
-    maxContentLength: 1024 * 1024,
-    timeout: timeoutMs,
-  });
+  const http: AxiosInstance = rawTextAxios(1024 * 1024, timeoutMs);
   return {
     async post(url, form, headers, signal) {
       try {
@@ -37,23 +32,15 @@ export function axiosTokenHttp(timeoutMs: number): TokenHttp {
           headers,
           signal,
         });
-        const out: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(res.headers as Record<string, unknown>)) {
-          out[k.toLowerCase()] = v;
-        }
         return {
           kind: 'response',
           status: res.status,
-          headers: out,
+          headers: lowerCaseHeaders(res.headers),
           text: typeof res.data === 'string' ? res.data : '',
         };
       } catch (e: unknown) {
-        const code =
-          typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string'
-            ? (e as { code: string }).code
-            : null;
-        const timeout = code === 'ECONNABORTED' || code === 'ETIMEDOUT';
-        return { kind: 'failure', reason: timeout ? 'timeout' : 'network', code };
+        const code = failureCode(e);
+        return { kind: 'failure', reason: isTimeoutCode(code) ? 'timeout' : 'network', code };
       }
     },
   };
