@@ -470,7 +470,7 @@ export class OktaSimulator {
   private listUsers(url: URL, base: string): Reply {
     const q = url.searchParams;
     const limit = pageLimit(q.get('limit'));
-    const after = this.decodeAfter('users', q.get('after'));
+    const after = this.cursors.afterParam('users', q.get('after'));
     const filterText = q.get('filter');
     const searchText = q.get('search');
     let filter: FilterNode | undefined;
@@ -510,7 +510,7 @@ export class OktaSimulator {
     if (index === undefined) throw userNotFound(userId);
     const listing = `groups:${userId}`;
     const limit = pageLimit(url.searchParams.get('limit'));
-    const after = this.decodeAfter(listing, url.searchParams.get('after'));
+    const after = this.cursors.afterParam(listing, url.searchParams.get('after'));
     // Positions are group indices, so a membership change between pages skips or repeats nothing.
     const remaining = this.tenant.recordAt(index).groups.filter((g) => g > after);
     const page = remaining.slice(0, limit);
@@ -560,18 +560,6 @@ export class OktaSimulator {
     const links = [`<${base}/api/v1/logs${url.search}>; rel="self"`];
     if (page.nextQuery !== null) links.push(`<${base}/api/v1/logs?${page.nextQuery}>; rel="next"`);
     return { status: 200, body: page.body, headers: { link: links } };
-  }
-
-  private decodeAfter(listing: string, after: string | null): number {
-    // An empty cursor is no cursor: the first page.
-    if (after === null || after === '') return -1;
-    const position = this.cursors.decode(listing, after);
-    if (position === undefined) {
-      throw new ApiError(400, 'E0000001', 'Api validation failed: after', [
-        'after: The cursor is not valid; take it from the next link of the previous page.',
-      ]);
-    }
-    return position;
   }
 
   /** Links point where the client reached us (Host), so they work behind a port mapping too. */
