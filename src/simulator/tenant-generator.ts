@@ -68,16 +68,9 @@ export interface GroupRecord {
   roles: RoleRecord[];
 }
 
-export interface UserRecord {
+export interface UserRecord extends UserCore {
   index: number;
   id: string;
-  status: UserStatus;
-  created: number;
-  activated: number | null;
-  statusChanged: number | null;
-  lastLogin: number | null;
-  lastUpdated: number;
-  passwordChanged: number | null;
   typeId: string;
   profile: OktaUserProfileJson;
   credentialProvider: { type: string; name: string };
