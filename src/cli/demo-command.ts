@@ -75,7 +75,7 @@ async function runDemo(opts: DemoOptions): Promise<number> {
   const config = requireConfig(env, { okta: 'full', sink: true });
   installRuntime('WARN', config.metricsAddress); // the progress line, not the worker's INFO logs, is what to watch
   const { client, close } = await connectClient(config);
-  say(`demo: tenant at ${sim.url}; starting a worker (bundling the workflow takes a few seconds)…`);
+  say(`demo: tenant at ${sim.url}; starting a worker…`);
   const worker = await createSyncWorker(config);
   const running = worker.run();
   let exit = 0;
