@@ -114,43 +114,19 @@ export async function createSyncWorker(
     // A prebuilt bundle lacks the failure converter that encrypts workflow failure messages.
     throw new Error('a prebuilt workflow bundle cannot be used with OKTA_OCSF_ENCRYPTION_KEYS');
   }
-  let connection: NativeConnection;
-  try {
-    connection = await NativeConnection.connect({ address: config.temporal.address });
-  } catch (err) {
-    throw new Error(
-      `cannot reach Temporal at ${config.temporal.address} (TEMPORAL_ADDRESS): ${(err as Error).message}`,
-    );
-  }
-
-  let clientPromise: Promise<Client> | null = null;
-  let clientConnection: Connection | null = null;
-  const temporalClient = (): Promise<Client> => {
-    clientPromise ??= Connection.connect({ address: config.temporal.address }).then((c) => {
-      clientConnection = c;
-      return new Client({ connection: c, namespace: config.temporal.namespace, dataConverter });
-    });
-    return clientPromise;
-  };
+  const connection = await connectWorker(config.temporal.address);
+  const client = lazyClient(config, dataConverter);
 
   const sink = opts.sink ?? createSink(config.sink!);
-  const metrics =
-    config.metricsAddress === null
-      ? undefined
-      : new ConnectorMetrics(Runtime.instance().metricMeter, orgKey(okta.orgUrl));
-  metrics?.setRateLimitShare(okta.rateLimitShare);
-  metrics?.initSeries(sink.kind, {
-    namespace: config.temporal.namespace,
-    taskQueue: opts.taskQueue ?? config.temporal.taskQueue,
-  });
   const taskQueue = opts.taskQueue ?? config.temporal.taskQueue;
+  const metrics = connectorMetrics(config, okta, sink, taskQueue);
   const ownTaskQueue = ownTaskQueueOf(taskQueue);
   const syncActivities = createActivities({
     orgUrl: okta.orgUrl,
     staging: new StagingStore(config.stateDir),
     sink,
     oktaSession: opts.oktaSession ?? oktaSessionFactory(okta, metrics),
-    temporalClient,
+    temporalClient: client.get,
     metrics,
     indexRunPairs: config.indexRunPairs,
   });
@@ -159,7 +135,7 @@ export async function createSyncWorker(
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
-    taskQueue: opts.taskQueue ?? config.temporal.taskQueue,
+    taskQueue,
     // Built by `npm run build`; the encrypted variant carries the failure converter.
     workflowBundle: opts.workflowBundle ?? {
       codePath: workflowBundlePath(dataConverter !== undefined),
@@ -184,22 +160,69 @@ export async function createSyncWorker(
 
   return {
     worker,
-    run: async () => {
-      const runs = [worker.run(), pageWorker.run()];
-      try {
-        await Promise.all(runs);
-      } catch (err) {
-        // One of the two failed: the process stops polling both, as one worker.
-        stopBoth(worker, pageWorker);
-        await Promise.allSettled(runs);
-        throw err;
-      }
-    },
+    run: () => runBoth(worker, pageWorker),
     shutdown: () => stopBoth(worker, pageWorker),
     close: async () => {
       await sink.close();
       await connection.close();
+      await client.close();
+    },
+  };
+}
+
+async function connectWorker(address: string): Promise<NativeConnection> {
+  try {
+    return await NativeConnection.connect({ address });
+  } catch (err) {
+    throw new Error(
+      `cannot reach Temporal at ${address} (TEMPORAL_ADDRESS): ${(err as Error).message}`,
+    );
+  }
+}
+
+/** The client the coordination activities signal through, connected on first use only. */
+function lazyClient(
+  config: AppConfig,
+  dataConverter: ReturnType<typeof dataConverterFor>,
+): { get: () => Promise<Client>; close: () => Promise<void> } {
+  let clientPromise: Promise<Client> | null = null;
+  let clientConnection: Connection | null = null;
+  return {
+    get: () => {
+      clientPromise ??= Connection.connect({ address: config.temporal.address }).then((c) => {
+        clientConnection = c;
+        return new Client({ connection: c, namespace: config.temporal.namespace, dataConverter });
+      });
+      return clientPromise;
+    },
+    close: async () => {
       if (clientConnection) await (clientConnection as Connection).close();
     },
   };
+}
+
+/** The connector's own series, only when the runtime serves metrics. */
+function connectorMetrics(
+  config: AppConfig,
+  okta: NonNullable<AppConfig['okta']>,
+  sink: EventSink,
+  taskQueue: string,
+): ConnectorMetrics | undefined {
+  if (config.metricsAddress === null) return undefined;
+  const metrics = new ConnectorMetrics(Runtime.instance().metricMeter, orgKey(okta.orgUrl));
+  metrics.setRateLimitShare(okta.rateLimitShare);
+  metrics.initSeries(sink.kind, { namespace: config.temporal.namespace, taskQueue });
+  return metrics;
+}
+
+async function runBoth(worker: Worker, pageWorker: Worker): Promise<void> {
+  const runs = [worker.run(), pageWorker.run()];
+  try {
+    await Promise.all(runs);
+  } catch (err) {
+    // One of the two failed: the process stops polling both, as one worker.
+    stopBoth(worker, pageWorker);
+    await Promise.allSettled(runs);
+    throw err;
+  }
 }

@@ -3,16 +3,24 @@
  * a full sync with a live progress line, then an incremental sync after the tenant changes a
  * few users. Needs a Temporal server (`make demo` starts the dev server first).
  */
+import type { Client } from '@temporalio/client';
 import { Command } from 'commander';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { requireConfig } from '../config';
+import { requireConfig, type AppConfig } from '../config';
 import type { UserInventoryInfo } from '../ocsf/types';
 import { OktaSimulator } from '../simulator';
+import type { SyncMode } from '../sync/types';
 import { createSyncWorker, installRuntime } from '../worker';
 import { connectClient } from './connect';
 import { runCommand, UsageError } from './run-command';
-import { followSync, printSummary, progressPrinter, startSync } from './sync-runner';
+import {
+  followSync,
+  printSummary,
+  progressPrinter,
+  startSync,
+  type SyncSummary,
+} from './sync-runner';
 
 interface DemoOptions {
   users: string;
@@ -35,14 +43,12 @@ export function demoCommand(): Command {
     .action((opts: DemoOptions) => runCommand(() => runDemo(opts)));
 }
 
+type Say = (line: string) => void;
+
 async function runDemo(opts: DemoOptions): Promise<number> {
-  const users = Number(opts.users);
-  const groups = Number(opts.groups);
-  if (!Number.isInteger(users) || users < 1)
-    throw new UsageError('--users: expected a positive integer');
-  if (!Number.isInteger(groups) || groups < 1)
-    throw new UsageError('--groups: expected a positive integer');
-  const say = (s: string) => process.stderr.write(`${s}\n`);
+  const users = positiveInteger(opts.users, '--users');
+  const groups = positiveInteger(opts.groups, '--groups');
+  const say: Say = (s) => process.stderr.write(`${s}\n`);
 
   say(`demo: starting a simulated Okta tenant with ${users} users and ${groups} groups…`);
   const token = 'demo-token';
@@ -69,51 +75,17 @@ async function runDemo(opts: DemoOptions): Promise<number> {
   const config = requireConfig(env, { okta: 'full', sink: true });
   installRuntime('WARN', config.metricsAddress); // the progress line, not the worker's INFO logs, is what to watch
   const { client, close } = await connectClient(config);
-  say(`demo: tenant at ${sim.url}; starting a worker (bundling the workflow takes a few seconds)…`);
+  say(`demo: tenant at ${sim.url}; starting a worker…`);
   const worker = await createSyncWorker(config);
   const running = worker.run();
   let exit = 0;
   try {
-    let promoted: string | null = null;
-    for (const [mode, before] of [
-      ['full', null],
-      ['incremental', () => sim.tenant.mutate({ update: 25, create: 10, deprovision: 5 })],
-    ] as const) {
-      if (before) {
-        const changed = before();
-        say(
-          `demo: the tenant changes: ${changed.updated.length} users updated, ` +
-            `${changed.created.length} created, ${changed.deprovisioned.length} deprovisioned`,
-        );
-        promoted = grantSuperAdmin(sim);
-        if (promoted) {
-          say(
-            `demo: and user ${promoted} is made SUPER_ADMIN — a change Okta does not show in ` +
-              "the user's lastUpdated, only in its System Log",
-          );
-        }
-      }
-      say(`demo: ${mode} sync…`);
-      const started = await startSync(client, config, mode);
-      const printer = progressPrinter();
-      const summary = await followSync(started.handle, started.workflowId, {
-        onProgress: printer.onProgress,
-      });
-      printer.end();
-      if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-      else printSummary(summary);
-      if (summary.status !== 'completed') exit = 1;
-      if (mode === 'incremental' && promoted && summary.syncId && summary.location) {
-        const event = await findEvent(summary.location, promoted);
-        say(
-          event
-            ? `demo: the incremental sync caught the admin grant: ${promoted} is now ` +
-                `${event.user.type}, read again because the System Log named it`
-            : `demo: the incremental sync did NOT emit ${promoted}; see "system log" above`,
-        );
-        if (!event) exit = 1;
-      }
-    }
+    const sync = (mode: SyncMode) => runSync(client, config, mode, opts.json === true);
+    if ((await sync('full')).status !== 'completed') exit = 1;
+    const promoted = changeTenant(sim, say);
+    const incremental = await sync('incremental');
+    if (incremental.status !== 'completed') exit = 1;
+    if (promoted && !(await reportAdminGrant(incremental, promoted, say))) exit = 1;
   } finally {
     worker.shutdown();
     await running;
@@ -126,6 +98,65 @@ async function runDemo(opts: DemoOptions): Promise<number> {
     `demo: look at the workflows in the Temporal UI: ${opts.ui}/namespaces/${config.temporal.namespace}/workflows`,
   );
   return exit;
+}
+
+function positiveInteger(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: expected a positive integer`);
+  return n;
+}
+
+/** One sync with a live progress line, then its summary (text, or a JSON line with --json). */
+async function runSync(
+  client: Client,
+  config: AppConfig,
+  mode: SyncMode,
+  json: boolean,
+): Promise<SyncSummary> {
+  process.stderr.write(`demo: ${mode} sync…\n`);
+  const started = await startSync(client, config, mode);
+  const printer = progressPrinter();
+  const summary = await followSync(started.handle, started.workflowId, {
+    onProgress: printer.onProgress,
+  });
+  printer.end();
+  if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  else printSummary(summary);
+  return summary;
+}
+
+/** Changes users the incremental sync must catch, and grants an admin role; that user's id. */
+function changeTenant(sim: OktaSimulator, say: Say): string | null {
+  const changed = sim.tenant.mutate({ update: 25, create: 10, deprovision: 5 });
+  say(
+    `demo: the tenant changes: ${changed.updated.length} users updated, ` +
+      `${changed.created.length} created, ${changed.deprovisioned.length} deprovisioned`,
+  );
+  const promoted = grantSuperAdmin(sim);
+  if (promoted) {
+    say(
+      `demo: and user ${promoted} is made SUPER_ADMIN — a change Okta does not show in ` +
+        "the user's lastUpdated, only in its System Log",
+    );
+  }
+  return promoted;
+}
+
+/** Whether the incremental sync emitted the promoted user (only the System Log names it). */
+async function reportAdminGrant(
+  summary: SyncSummary,
+  promoted: string,
+  say: Say,
+): Promise<boolean> {
+  if (!summary.syncId || !summary.location) return true;
+  const event = await findEvent(summary.location, promoted);
+  say(
+    event
+      ? `demo: the incremental sync caught the admin grant: ${promoted} is now ` +
+          `${event.user.type}, read again because the System Log named it`
+      : `demo: the incremental sync did NOT emit ${promoted}; see "system log" above`,
+  );
+  return event !== null;
 }
 
 /** An active non-admin user gets a direct SUPER_ADMIN role; its id, or null if none fits. */

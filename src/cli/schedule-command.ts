@@ -69,21 +69,22 @@ function describeLine(mode: SyncMode, d: ScheduleDescription | null): string {
   ].join('\n');
 }
 
-export function scheduleCommand(): Command {
-  const cmd = new Command('schedule').description(
-    'Manage the Temporal Schedules that run syncs of OKTA_ORG_URL (visible in the Temporal UI)',
-  );
-  const withClient = async <T>(fn: (client: Client, config: AppConfig) => Promise<T>) => {
-    const config = requireConfig(process.env, { okta: 'url', sink: false });
-    const { client, close } = await connectClient(config);
-    try {
-      return await fn(client, config);
-    } finally {
-      await close();
-    }
-  };
+/** Runs `fn` with a client of the configured Temporal, closed afterwards. */
+async function withClient<T>(fn: (client: Client, config: AppConfig) => Promise<T>): Promise<T> {
+  const config = requireConfig(process.env, { okta: 'url', sink: false });
+  const { client, close } = await connectClient(config);
+  try {
+    return await fn(client, config);
+  } finally {
+    await close();
+  }
+}
 
-  const upsert = (create: boolean) => (opts: { every?: string; fullEvery?: string }) =>
+type ScheduleHandle = ReturnType<Client['schedule']['getHandle']>;
+
+/** `create` (refuses existing schedules) or `update` (refuses a missing incremental one). */
+function upsert(create: boolean) {
+  return (opts: { every?: string; fullEvery?: string }) =>
     runCommand(async () => {
       if (create && !opts.every) throw new UsageError('--every: required, e.g. --every 1h');
       const everyMs = opts.every ? parseDuration(opts.every, '--every') : null;
@@ -93,36 +94,112 @@ export function scheduleCommand(): Command {
           ['incremental', everyMs],
           ['full', fullMs],
         ] as const) {
-          if (ms === null) continue;
-          const options = scheduleOptions(config, mode, ms);
-          const prev = await existing(client, options.scheduleId);
-          if (prev && create) {
-            throw new UsageError(
-              `schedule ${options.scheduleId} exists already: use \`schedule update\``,
-            );
-          }
-          if (!prev) {
-            // `update --full-every` adds a full schedule next to the incremental one; a missing
-            // incremental schedule is a mistake worth saying (`create` makes it).
-            if (!create && mode === 'incremental') {
-              throw new UsageError(`no schedule ${options.scheduleId}: use \`schedule create\``);
-            }
-            await client.schedule.create(options);
-            process.stdout.write(`created ${options.scheduleId}: ${options.state?.note}\n`);
-          } else {
-            await client.schedule.getHandle(options.scheduleId).update((p) => ({
-              ...p,
-              spec: options.spec,
-              action: options.action,
-              policies: { ...p.policies, overlap: ScheduleOverlapPolicy.SKIP },
-              state: { ...p.state, note: options.state?.note },
-            }));
-            process.stdout.write(`updated ${options.scheduleId}: ${options.state?.note}\n`);
-          }
+          if (ms !== null) await upsertOne(client, scheduleOptions(config, mode, ms), mode, create);
         }
       });
     });
+}
 
+async function upsertOne(
+  client: Client,
+  options: ScheduleOptions,
+  mode: SyncMode,
+  create: boolean,
+): Promise<void> {
+  const prev = await existing(client, options.scheduleId);
+  if (prev && create) {
+    throw new UsageError(`schedule ${options.scheduleId} exists already: use \`schedule update\``);
+  }
+  if (!prev) {
+    // `update --full-every` adds a full schedule next to the incremental one; a missing
+    // incremental schedule is a mistake worth saying (`create` makes it).
+    if (!create && mode === 'incremental') {
+      throw new UsageError(`no schedule ${options.scheduleId}: use \`schedule create\``);
+    }
+    await client.schedule.create(options);
+    process.stdout.write(`created ${options.scheduleId}: ${options.state?.note}\n`);
+  } else {
+    await client.schedule.getHandle(options.scheduleId).update((p) => ({
+      ...p,
+      spec: options.spec,
+      action: options.action,
+      policies: { ...p.policies, overlap: ScheduleOverlapPolicy.SKIP },
+      state: { ...p.state, note: options.state?.note },
+    }));
+    process.stdout.write(`updated ${options.scheduleId}: ${options.state?.note}\n`);
+  }
+}
+
+function describeSchedules(opts: { json?: boolean }): Promise<void> {
+  return runCommand(() =>
+    withClient(async (client, config) => {
+      const out: Record<string, unknown> = {};
+      for (const mode of MODES) {
+        const d = await existing(client, scheduleId(config.orgUrl!, mode));
+        if (opts.json) out[mode] = d && describeJson(d);
+        else process.stdout.write(`${describeLine(mode, d)}\n`);
+      }
+      if (opts.json) process.stdout.write(`${JSON.stringify(out)}\n`);
+    }),
+  );
+}
+
+function describeJson(d: ScheduleDescription): Record<string, unknown> {
+  return {
+    scheduleId: d.scheduleId,
+    paused: d.state.paused,
+    note: d.state.note ?? null,
+    everyMs: d.spec.intervals?.[0]?.every ?? null,
+    nextActionTimes: d.state.paused ? [] : d.info.nextActionTimes.map((t) => t.toISOString()),
+    numActionsTaken: d.info.numActionsTaken,
+    recentWorkflowIds: d.info.recentActions.map((a) => a.action.workflow.workflowId),
+  };
+}
+
+/** Applies `fn` to every schedule of the org; having none is an error. */
+function onEach(verb: string, fn: (h: ScheduleHandle) => Promise<void>) {
+  return () =>
+    runCommand(() =>
+      withClient(async (client, config) => {
+        let found = 0;
+        for (const mode of MODES) {
+          const id = scheduleId(config.orgUrl!, mode);
+          if (!(await existing(client, id))) continue;
+          await fn(client.schedule.getHandle(id));
+          found += 1;
+          process.stdout.write(`${verb} ${id}\n`);
+        }
+        if (found === 0)
+          throw new UsageError(`no schedule for ${config.orgUrl}: use \`schedule create\``);
+      }),
+    );
+}
+
+function triggerSchedule(opts: { mode: SyncMode }): Promise<void> {
+  return runCommand(() =>
+    withClient(async (client, config) => {
+      const id = scheduleId(config.orgUrl!, opts.mode);
+      const d = await existing(client, id);
+      if (!d) {
+        throw new UsageError(`no schedule ${id}: use \`schedule create\``);
+      }
+      // Temporal runs a triggered action even on a paused schedule; an operator who paused
+      // syncs (an Okta or sink incident) means "no runs", so a paused schedule is refused.
+      if (d.state.paused) {
+        throw new UsageError(
+          `schedule ${id} is paused: \`schedule unpause\` first, or run a one-off \`okta-ocsf sync\``,
+        );
+      }
+      await client.schedule.getHandle(id).trigger(ScheduleOverlapPolicy.SKIP);
+      process.stdout.write(`triggered ${id}\n`);
+    }),
+  );
+}
+
+export function scheduleCommand(): Command {
+  const cmd = new Command('schedule').description(
+    'Manage the Temporal Schedules that run syncs of OKTA_ORG_URL (visible in the Temporal UI)',
+  );
   cmd
     .command('create')
     .description('Create the incremental schedule (and a full one with --full-every)')
@@ -142,47 +219,7 @@ export function scheduleCommand(): Command {
     .command('describe')
     .description('Show the schedules of the org: interval, next and last run, paused or not')
     .option('--json', 'machine-readable output')
-    .action((opts: { json?: boolean }) =>
-      runCommand(() =>
-        withClient(async (client, config) => {
-          const out: Record<string, unknown> = {};
-          for (const mode of MODES) {
-            const d = await existing(client, scheduleId(config.orgUrl!, mode));
-            if (opts.json) {
-              out[mode] = d && {
-                scheduleId: d.scheduleId,
-                paused: d.state.paused,
-                note: d.state.note ?? null,
-                everyMs: d.spec.intervals?.[0]?.every ?? null,
-                nextActionTimes: d.state.paused
-                  ? []
-                  : d.info.nextActionTimes.map((t) => t.toISOString()),
-                numActionsTaken: d.info.numActionsTaken,
-                recentWorkflowIds: d.info.recentActions.map((a) => a.action.workflow.workflowId),
-              };
-            } else process.stdout.write(`${describeLine(mode, d)}\n`);
-          }
-          if (opts.json) process.stdout.write(`${JSON.stringify(out)}\n`);
-        }),
-      ),
-    );
-
-  const onEach =
-    (verb: string, fn: (h: ReturnType<Client['schedule']['getHandle']>) => Promise<void>) => () =>
-      runCommand(() =>
-        withClient(async (client, config) => {
-          let found = 0;
-          for (const mode of MODES) {
-            const id = scheduleId(config.orgUrl!, mode);
-            if (!(await existing(client, id))) continue;
-            await fn(client.schedule.getHandle(id));
-            found += 1;
-            process.stdout.write(`${verb} ${id}\n`);
-          }
-          if (found === 0)
-            throw new UsageError(`no schedule for ${config.orgUrl}: use \`schedule create\``);
-        }),
-      );
+    .action(describeSchedules);
   cmd
     .command('pause')
     .description('Pause the schedules of the org (no new runs until unpaused)')
@@ -199,25 +236,6 @@ export function scheduleCommand(): Command {
     .command('trigger')
     .description('Run a schedule now (skipped if its previous run is still going)')
     .addOption(new Option('--mode <mode>', 'which schedule').choices(MODES).default('incremental'))
-    .action((opts: { mode: SyncMode }) =>
-      runCommand(() =>
-        withClient(async (client, config) => {
-          const id = scheduleId(config.orgUrl!, opts.mode);
-          const d = await existing(client, id);
-          if (!d) {
-            throw new UsageError(`no schedule ${id}: use \`schedule create\``);
-          }
-          // Temporal runs a triggered action even on a paused schedule; an operator who paused
-          // syncs (an Okta or sink incident) means "no runs", so a paused schedule is refused.
-          if (d.state.paused) {
-            throw new UsageError(
-              `schedule ${id} is paused: \`schedule unpause\` first, or run a one-off \`okta-ocsf sync\``,
-            );
-          }
-          await client.schedule.getHandle(id).trigger(ScheduleOverlapPolicy.SKIP);
-          process.stdout.write(`triggered ${id}\n`);
-        }),
-      ),
-    );
+    .action(triggerSchedule);
   return cmd;
 }

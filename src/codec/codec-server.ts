@@ -14,7 +14,7 @@
  * Responses and logs never contain key material or payload contents; errors name the field.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Payload } from '@temporalio/common';
 import { AesGcmPayloadCodec, PayloadDecryptionError } from './aes-gcm-codec';
@@ -96,117 +96,22 @@ export function normalizeCorsOrigin(origin: string): string {
   return url.origin;
 }
 
+/** What every request is checked and served against, fixed when the server starts. */
+interface CodecService {
+  origins: ReadonlySet<string>;
+  maxBodyBytes: number;
+  codec: AesGcmPayloadCodec;
+  /** Digest of the bearer token, when one is required. */
+  expectedToken: Buffer | undefined;
+  log: (line: string) => void;
+}
+
 export async function startCodecServer(opts: CodecServerOptions): Promise<RunningCodecServer> {
   const host = opts.host ?? DEFAULT_CODEC_HOST;
-  if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) {
-    throw new Error(`codec server port must be an integer from 0 to 65535, got ${opts.port}`);
-  }
-  const origins = new Set(opts.corsOrigins.map(normalizeCorsOrigin));
-  const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const codec = new AesGcmPayloadCodec(opts.keyring);
-  if (opts.authToken !== undefined && opts.authToken.length === 0) {
-    throw new Error('codec server authToken must not be empty');
-  }
-  const expectedToken = opts.authToken === undefined ? undefined : digest(opts.authToken);
-  const log = opts.log ?? (() => undefined);
-
-  const server = createServer((req, res) => {
-    const started = process.hrtime.bigint();
-    handle(req, res)
-      .catch((error: unknown) => {
-        if (error instanceof HttpError) {
-          sendJson(res, error.status, { error: error.message }, error.headers);
-        } else {
-          // Codec failures are PayloadDecryptionError (422); anything else is our bug, reported
-          // by class name only because a message could quote request data.
-          log(
-            `codec server: internal error (${error instanceof Error ? error.name : typeof error})`,
-          );
-          sendJson(res, 500, { error: 'internal error in the codec server' });
-        }
-      })
-      .finally(() => {
-        const ms = Number((process.hrtime.bigint() - started) / 1_000_000n);
-        log(`${req.method ?? '?'} ${pathOf(req)} ${res.statusCode} ${ms}ms`);
-      });
-  });
+  const service = codecService(opts);
+  const server = createServer((req, res) => serveRequest(service, req, res));
   server.requestTimeout = REQUEST_TIMEOUT_MS;
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const origin = req.headers.origin;
-    const originAllowed = origin !== undefined && origins.has(origin);
-    if (originAllowed) {
-      res.setHeader('Access-Control-Allow-Origin', origin);
-      res.setHeader('Access-Control-Allow-Credentials', 'true');
-    }
-    res.setHeader('Vary', 'Origin');
-
-    const path = pathOf(req);
-    if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
-      sendJson(res, 200, { status: 'ok' });
-      return;
-    }
-    const route = ROUTE.exec(path);
-    if (!route) throw new HttpError(404, `no route for ${path}: use POST /decode or POST /encode`);
-    const operation = route[2] as 'decode' | 'encode';
-
-    if (origin !== undefined && !originAllowed) {
-      throw new HttpError(
-        403,
-        `origin ${JSON.stringify(origin)} is not allowed; start the codec server with --cors-origin ${origin}`,
-      );
-    }
-    if (req.method === 'OPTIONS') {
-      res.setHeader('Access-Control-Allow-Methods', ALLOWED_METHODS);
-      res.setHeader('Access-Control-Allow-Headers', ALLOWED_HEADERS);
-      res.setHeader('Access-Control-Max-Age', PREFLIGHT_MAX_AGE_SECONDS);
-      // Chrome's Private Network Access: a public UI origin calling a loopback codec server.
-      if (req.headers['access-control-request-private-network'] === 'true' && originAllowed) {
-        res.setHeader('Access-Control-Allow-Private-Network', 'true');
-      }
-      res.writeHead(204).end();
-      return;
-    }
-    if (req.method !== 'POST') {
-      throw new HttpError(405, `${operation} accepts POST only`, { Allow: ALLOWED_METHODS });
-    }
-    if (expectedToken !== undefined && !bearerMatches(req.headers.authorization, expectedToken)) {
-      throw new HttpError(401, 'missing or wrong bearer token in the Authorization header', {
-        'WWW-Authenticate': 'Bearer',
-      });
-    }
-    const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-    if (contentType !== 'application/json') {
-      throw new HttpError(415, 'Content-Type must be application/json');
-    }
-
-    const body = await readBody(req, maxBodyBytes);
-    const payloads = parseRequest(body);
-    let converted: Payload[];
-    try {
-      converted =
-        operation === 'decode' ? await codec.decode(payloads) : await codec.encode(payloads);
-    } catch (error) {
-      if (error instanceof PayloadDecryptionError) throw new HttpError(422, error.message);
-      throw error;
-    }
-    sendJson(res, 200, { payloads: converted.map(toJsonPayload) });
-  }
-
-  await new Promise<void>((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException): void => {
-      reject(
-        new Error(
-          `codec server cannot listen on ${host}:${opts.port}: ${error.code ?? error.message}`,
-        ),
-      );
-    };
-    server.once('error', onError);
-    server.listen(opts.port, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
+  await listen(server, opts.port, host);
 
   const address = server.address() as AddressInfo;
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -221,6 +126,150 @@ export async function startCodecServer(opts: CodecServerOptions): Promise<Runnin
       return closing;
     },
   };
+}
+
+/** Validates the options before anything listens, so a bad option never half-starts a server. */
+function codecService(opts: CodecServerOptions): CodecService {
+  if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) {
+    throw new Error(`codec server port must be an integer from 0 to 65535, got ${opts.port}`);
+  }
+  const origins = new Set(opts.corsOrigins.map(normalizeCorsOrigin));
+  const codec = new AesGcmPayloadCodec(opts.keyring);
+  if (opts.authToken !== undefined && opts.authToken.length === 0) {
+    throw new Error('codec server authToken must not be empty');
+  }
+  return {
+    origins,
+    maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    codec,
+    expectedToken: opts.authToken === undefined ? undefined : digest(opts.authToken),
+    log: opts.log ?? (() => undefined),
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      reject(
+        new Error(`codec server cannot listen on ${host}:${port}: ${error.code ?? error.message}`),
+      );
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+/** Turns every failure into a JSON error response and logs one line per request. */
+function serveRequest(service: CodecService, req: IncomingMessage, res: ServerResponse): void {
+  const started = process.hrtime.bigint();
+  handle(service, req, res)
+    .catch((error: unknown) => {
+      if (error instanceof HttpError) {
+        sendJson(res, error.status, { error: error.message }, error.headers);
+      } else {
+        // Codec failures are PayloadDecryptionError (422); anything else is our bug, reported
+        // by class name only because a message could quote request data.
+        service.log(
+          `codec server: internal error (${error instanceof Error ? error.name : typeof error})`,
+        );
+        sendJson(res, 500, { error: 'internal error in the codec server' });
+      }
+    })
+    .finally(() => {
+      const ms = Number((process.hrtime.bigint() - started) / 1_000_000n);
+      service.log(`${req.method ?? '?'} ${pathOf(req)} ${res.statusCode} ${ms}ms`);
+    });
+}
+
+async function handle(
+  service: CodecService,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const origin = req.headers.origin;
+  const originAllowed = origin !== undefined && service.origins.has(origin);
+  if (originAllowed) {
+    res.setHeader('Access-Control-Allow-Origin', origin);
+    res.setHeader('Access-Control-Allow-Credentials', 'true');
+  }
+  res.setHeader('Vary', 'Origin');
+
+  const path = pathOf(req);
+  if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
+    sendJson(res, 200, { status: 'ok' });
+    return;
+  }
+  const route = ROUTE.exec(path);
+  if (!route) throw new HttpError(404, `no route for ${path}: use POST /decode or POST /encode`);
+  const operation = route[2] as 'decode' | 'encode';
+
+  if (origin !== undefined && !originAllowed) {
+    throw new HttpError(
+      403,
+      `origin ${JSON.stringify(origin)} is not allowed; start the codec server with --cors-origin ${origin}`,
+    );
+  }
+  if (req.method === 'OPTIONS') {
+    answerPreflight(req, res, originAllowed);
+    return;
+  }
+  checkCodecRequest(service, req, operation);
+  const payloads = parseRequest(await readBody(req, service.maxBodyBytes));
+  sendJson(res, 200, {
+    payloads: (await convert(service, operation, payloads)).map(toJsonPayload),
+  });
+}
+
+function answerPreflight(req: IncomingMessage, res: ServerResponse, originAllowed: boolean): void {
+  res.setHeader('Access-Control-Allow-Methods', ALLOWED_METHODS);
+  res.setHeader('Access-Control-Allow-Headers', ALLOWED_HEADERS);
+  res.setHeader('Access-Control-Max-Age', PREFLIGHT_MAX_AGE_SECONDS);
+  // Chrome's Private Network Access: a public UI origin calling a loopback codec server.
+  if (req.headers['access-control-request-private-network'] === 'true' && originAllowed) {
+    res.setHeader('Access-Control-Allow-Private-Network', 'true');
+  }
+  res.writeHead(204).end();
+}
+
+/** Method, bearer token and content type, checked before the body is read. */
+function checkCodecRequest(
+  service: CodecService,
+  req: IncomingMessage,
+  operation: 'decode' | 'encode',
+): void {
+  if (req.method !== 'POST') {
+    throw new HttpError(405, `${operation} accepts POST only`, { Allow: ALLOWED_METHODS });
+  }
+  if (
+    service.expectedToken !== undefined &&
+    !bearerMatches(req.headers.authorization, service.expectedToken)
+  ) {
+    throw new HttpError(401, 'missing or wrong bearer token in the Authorization header', {
+      'WWW-Authenticate': 'Bearer',
+    });
+  }
+  const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (contentType !== 'application/json') {
+    throw new HttpError(415, 'Content-Type must be application/json');
+  }
+}
+
+async function convert(
+  service: CodecService,
+  operation: 'decode' | 'encode',
+  payloads: Payload[],
+): Promise<Payload[]> {
+  try {
+    return operation === 'decode'
+      ? await service.codec.decode(payloads)
+      : await service.codec.encode(payloads);
+  } catch (error) {
+    if (error instanceof PayloadDecryptionError) throw new HttpError(422, error.message);
+    throw error;
+  }
 }
 
 function pathOf(req: IncomingMessage): string {

@@ -12,7 +12,13 @@ import {
   type RunningCodecServer,
 } from './codec-server';
 import { processOutput, waitForShutdownSignal } from '../cli/process-io';
-import { ENCRYPTION_KEYS_ENV, KEY_ID_PATTERN, generateKeyringEntry, parseKeyring } from './keyring';
+import {
+  ENCRYPTION_KEYS_ENV,
+  KEY_ID_PATTERN,
+  generateKeyringEntry,
+  parseKeyring,
+  type Keyring,
+} from './keyring';
 
 export const CODEC_AUTH_TOKEN_ENV = 'OKTA_OCSF_CODEC_AUTH_TOKEN';
 const MIN_AUTH_TOKEN_LENGTH = 16;
@@ -44,6 +50,22 @@ interface CodecServerFlags {
   corsOrigin?: string[];
 }
 
+const CODEC_SERVER_HELP = `
+Environment:
+  ${ENCRYPTION_KEYS_ENV}   required; keyId:base64key[,keyId:base64key...] (first entry encrypts,
+                              all decrypt). Create an entry with "okta-ocsf keygen".
+  ${CODEC_AUTH_TOKEN_ENV}  optional; when set (${MIN_AUTH_TOKEN_LENGTH}+ characters) every request must send
+                              "Authorization: Bearer <token>" (e.g. temporal --codec-auth).
+
+Point Temporal at it:
+  temporal server start-dev --ui-codec-endpoint http://127.0.0.1:${DEFAULT_CODEC_PORT}
+  temporal workflow show --workflow-id <id> --codec-endpoint http://127.0.0.1:${DEFAULT_CODEC_PORT}
+  Temporal UI container: TEMPORAL_CODEC_ENDPOINT=http://localhost:${DEFAULT_CODEC_PORT} and
+  --cors-origin <the UI's origin, e.g. http://localhost:8080>.
+
+Anyone who can call this server can read decrypted payloads (Okta emails and names): keep it on
+loopback or behind authentication.`;
+
 export function codecServerCommand(overrides: Partial<CommandIo> = {}): Command {
   const io: CommandIo = { ...processIo(), ...overrides };
   const command = new Command('codec-server');
@@ -71,91 +93,104 @@ export function codecServerCommand(overrides: Partial<CommandIo> = {}): Command 
       ).argParser(collectOrigin),
     )
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .addHelpText(
-      'after',
-      `
-Environment:
-  ${ENCRYPTION_KEYS_ENV}   required; keyId:base64key[,keyId:base64key...] (first entry encrypts,
-                              all decrypt). Create an entry with "okta-ocsf keygen".
-  ${CODEC_AUTH_TOKEN_ENV}  optional; when set (${MIN_AUTH_TOKEN_LENGTH}+ characters) every request must send
-                              "Authorization: Bearer <token>" (e.g. temporal --codec-auth).
-
-Point Temporal at it:
-  temporal server start-dev --ui-codec-endpoint http://127.0.0.1:${DEFAULT_CODEC_PORT}
-  temporal workflow show --workflow-id <id> --codec-endpoint http://127.0.0.1:${DEFAULT_CODEC_PORT}
-  Temporal UI container: TEMPORAL_CODEC_ENDPOINT=http://localhost:${DEFAULT_CODEC_PORT} and
-  --cors-origin <the UI's origin, e.g. http://localhost:8080>.
-
-Anyone who can call this server can read decrypted payloads (Okta emails and names): keep it on
-loopback or behind authentication.`,
-    )
-    .action(async (flags: CodecServerFlags) => {
-      const errors: string[] = [];
-      const parsed = parseKeyring(io.env);
-      if (!parsed.ok) errors.push(...parsed.errors);
-      else if (parsed.keyring === null) {
-        errors.push(
-          `${ENCRYPTION_KEYS_ENV} is not set: the codec server needs the keys payloads were encrypted ` +
-            `with (keyId:base64key[,...]; create one with "okta-ocsf keygen")`,
-        );
-      }
-      const authToken = io.env[CODEC_AUTH_TOKEN_ENV];
-      if (authToken !== undefined && authToken.length < MIN_AUTH_TOKEN_LENGTH) {
-        errors.push(
-          `${CODEC_AUTH_TOKEN_ENV} must be at least ${MIN_AUTH_TOKEN_LENGTH} characters when set ` +
-            `(unset it to run without a bearer token)`,
-        );
-      }
-      if (errors.length > 0 || !parsed.ok || parsed.keyring === null) {
-        return command.error(errors.join('\n'), {
-          exitCode: CONFIG_EXIT_CODE,
-          code: 'okta-ocsf.codec-server.config',
-        });
-      }
-      const keyring = parsed.keyring;
-      const corsOrigins = flags.corsOrigin ?? [...DEFAULT_CORS_ORIGINS];
-
-      let server: RunningCodecServer;
-      try {
-        server = await startCodecServer({
-          port: flags.port,
-          host: flags.host,
-          keyring,
-          corsOrigins,
-          authToken,
-          log: (line) => io.stderr(`${line}\n`),
-        });
-      } catch (error) {
-        return command.error(error instanceof Error ? error.message : String(error), {
-          exitCode: 1,
-          code: 'okta-ocsf.codec-server.listen',
-        });
-      }
-
-      const [first, ...older] = keyring.keyIds;
-      io.stderr(
-        [
-          `okta-ocsf codec server listening on ${server.url}`,
-          `  encrypts with key id ${first}; also decrypts ${older.length > 0 ? older.join(', ') : '(no older keys)'}`,
-          `  CORS origins: ${corsOrigins.map(normalizeCorsOrigin).join(', ')}`,
-          `  bearer token: ${authToken === undefined ? 'not required' : `required (${CODEC_AUTH_TOKEN_ENV})`}`,
-          `  Temporal dev server: temporal server start-dev --ui-codec-endpoint ${server.url}`,
-          '',
-        ].join('\n'),
-      );
-      if (!isLoopback(flags.host) && authToken === undefined) {
-        io.stderr(
-          `warning: listening on ${flags.host} without ${CODEC_AUTH_TOKEN_ENV}: anyone who can reach ` +
-            'this port can decrypt payloads\n',
-        );
-      }
-      io.onListening?.(server.url);
-
-      const reason = await io.waitForShutdown();
-      await server.close();
-      io.stderr(`codec server stopped (${reason})\n`);
-    });
+    .addHelpText('after', CODEC_SERVER_HELP)
+    .action((flags: CodecServerFlags) => runCodecServer(command, io, flags));
   return command;
+}
+
+interface CodecServerEnv {
+  keyring: Keyring;
+  authToken: string | undefined;
+}
+
+/** Reads the keys and the optional bearer token; every problem is listed, not just the first. */
+function codecServerEnv(env: CommandIo['env']): CodecServerEnv | { errors: string[] } {
+  const errors: string[] = [];
+  const parsed = parseKeyring(env);
+  if (!parsed.ok) errors.push(...parsed.errors);
+  else if (parsed.keyring === null) {
+    errors.push(
+      `${ENCRYPTION_KEYS_ENV} is not set: the codec server needs the keys payloads were encrypted ` +
+        `with (keyId:base64key[,...]; create one with "okta-ocsf keygen")`,
+    );
+  }
+  const authToken = env[CODEC_AUTH_TOKEN_ENV];
+  if (authToken !== undefined && authToken.length < MIN_AUTH_TOKEN_LENGTH) {
+    errors.push(
+      `${CODEC_AUTH_TOKEN_ENV} must be at least ${MIN_AUTH_TOKEN_LENGTH} characters when set ` +
+        `(unset it to run without a bearer token)`,
+    );
+  }
+  if (errors.length > 0 || !parsed.ok || parsed.keyring === null) return { errors };
+  return { keyring: parsed.keyring, authToken };
+}
+
+/** Starts the server, tells the operator how it is set up, and serves until shutdown. */
+async function runCodecServer(
+  command: Command,
+  io: CommandIo,
+  flags: CodecServerFlags,
+): Promise<void> {
+  const env = codecServerEnv(io.env);
+  if ('errors' in env) {
+    return command.error(env.errors.join('\n'), {
+      exitCode: CONFIG_EXIT_CODE,
+      code: 'okta-ocsf.codec-server.config',
+    });
+  }
+  const { keyring, authToken } = env;
+  const corsOrigins = flags.corsOrigin ?? [...DEFAULT_CORS_ORIGINS];
+
+  let server: RunningCodecServer;
+  try {
+    server = await startCodecServer({
+      port: flags.port,
+      host: flags.host,
+      keyring,
+      corsOrigins,
+      authToken,
+      log: (line) => io.stderr(`${line}\n`),
+    });
+  } catch (error) {
+    return command.error(error instanceof Error ? error.message : String(error), {
+      exitCode: 1,
+      code: 'okta-ocsf.codec-server.listen',
+    });
+  }
+  announceCodecServer(io, server.url, flags.host, keyring, corsOrigins, authToken);
+  io.onListening?.(server.url);
+
+  const reason = await io.waitForShutdown();
+  await server.close();
+  io.stderr(`codec server stopped (${reason})\n`);
+}
+
+/** What the operator needs to point Temporal at the server, and a warning when it is exposed. */
+function announceCodecServer(
+  io: CommandIo,
+  url: string,
+  host: string,
+  keyring: Keyring,
+  corsOrigins: string[],
+  authToken: string | undefined,
+): void {
+  const [first, ...older] = keyring.keyIds;
+  io.stderr(
+    [
+      `okta-ocsf codec server listening on ${url}`,
+      `  encrypts with key id ${first}; also decrypts ${older.length > 0 ? older.join(', ') : '(no older keys)'}`,
+      `  CORS origins: ${corsOrigins.map(normalizeCorsOrigin).join(', ')}`,
+      `  bearer token: ${authToken === undefined ? 'not required' : `required (${CODEC_AUTH_TOKEN_ENV})`}`,
+      `  Temporal dev server: temporal server start-dev --ui-codec-endpoint ${url}`,
+      '',
+    ].join('\n'),
+  );
+  if (!isLoopback(host) && authToken === undefined) {
+    io.stderr(
+      `warning: listening on ${host} without ${CODEC_AUTH_TOKEN_ENV}: anyone who can reach ` +
+        'this port can decrypt payloads\n',
+    );
+  }
 }
 
 export function keygenCommand(overrides: Partial<CommandIo> = {}): Command {

@@ -6,7 +6,7 @@
  * The binary comes from scripts/ensure-temporal.sh, asked once per process; jest's globalSetup
  * exports the answer as TEMPORAL_CLI so that test workers skip even that one call.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -121,6 +121,23 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const address = `${IP}:${opts.port}`;
 
   const cli = await resolveTemporalCli();
+  const child = spawnServer(cli, devServerArgs(opts, dbFile, headless), dbFile, logFile);
+  const { pid } = child;
+  const { stop, kill, exitInfo } = processControl(child);
+  await waitUntilHealthy(opts, address, logFile, pid, exitInfo, kill);
+
+  return {
+    address,
+    uiUrl: headless ? undefined : `http://${IP}:${opts.uiPort}`,
+    pid: pid as number,
+    dbFile,
+    logFile,
+    stop,
+    kill,
+  };
+}
+
+function devServerArgs(opts: DevServerOptions, dbFile: string, headless: boolean): string[] {
   const args = [
     'server',
     'start-dev',
@@ -136,13 +153,16 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   if (opts.logLevel !== undefined) args.push('--log-level', opts.logLevel);
   // The CLI would otherwise apply a developer's TEMPORAL_* variables and profile file.
   args.push('--disable-config-file', '--disable-config-env');
+  return args;
+}
 
+/** Starts the server with its output appended to logFile. */
+function spawnServer(cli: string, args: string[], dbFile: string, logFile: string): ChildProcess {
   mkdirSync(path.dirname(dbFile), { recursive: true });
   mkdirSync(path.dirname(logFile), { recursive: true });
   const logFd = openSync(logFile, 'a');
-  let child;
   try {
-    child = spawn(cli, args, {
+    return spawn(cli, args, {
       stdio: ['ignore', logFd, logFd],
       env: withoutTemporalVars(process.env),
     });
@@ -150,7 +170,17 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     // The child has its own copy of the descriptor.
     closeSync(logFd);
   }
+}
 
+interface ProcessControl {
+  stop: () => Promise<void>;
+  kill: () => Promise<void>;
+  /** How the process ended, or undefined while it runs. */
+  exitInfo: () => string | undefined;
+}
+
+/** Stop and kill that resolve once the process has exited, whatever state it is in. */
+function processControl(child: ChildProcess): ProcessControl {
   let exitInfo: string | undefined;
   const exited = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {
@@ -162,7 +192,6 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
       resolve();
     });
   });
-  const pid = child.pid;
 
   const signalAndWait = async (signal: NodeJS.Signals, graceMs: number): Promise<boolean> => {
     if (exitInfo !== undefined) return true;
@@ -183,13 +212,25 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const stop = async (): Promise<void> => {
     if (!(await signalAndWait('SIGTERM', STOP_GRACE_MS))) await kill();
   };
+  return { stop, kill, exitInfo: () => exitInfo };
+}
 
+/** Polls health until it answers; on exit or timeout, throws with the log tail (killing on timeout). */
+async function waitUntilHealthy(
+  opts: DevServerOptions,
+  address: string,
+  logFile: string,
+  pid: number | undefined,
+  exitInfo: () => string | undefined,
+  kill: () => Promise<void>,
+): Promise<void> {
   const deadline = Date.now() + (opts.startTimeoutMs ?? 60_000);
   let lastError = 'no attempt';
   for (;;) {
-    if (exitInfo !== undefined || pid === undefined) {
+    const exited = exitInfo();
+    if (exited !== undefined || pid === undefined) {
       throw new Error(
-        `Temporal dev server on ${address} ${exitInfo ?? 'has no pid'} during startup; ${logTail(logFile)}`,
+        `Temporal dev server on ${address} ${exited ?? 'has no pid'} during startup; ${logTail(logFile)}`,
       );
     }
     const remaining = deadline - Date.now();
@@ -202,22 +243,12 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     }
     try {
       await checkHealth(address, Math.min(remaining, 3_000));
-      break;
+      return;
     } catch (err) {
       lastError = err instanceof Error ? err.message : String(err);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
-
-  return {
-    address,
-    uiUrl: headless ? undefined : `http://${IP}:${opts.uiPort}`,
-    pid,
-    dbFile,
-    logFile,
-    stop,
-    kill,
-  };
 }
 
 /** Connects and describes `default`: a worker needs the namespace, not just a listening port. */

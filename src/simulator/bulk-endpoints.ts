@@ -57,7 +57,7 @@ export class BulkEndpoints {
       }
     }
     const limit = limitParam(q.get('limit'), GROUPS_PAGE_MAX, GROUPS_PAGE_MAX);
-    const after = this.decodeAfter('groups', q.get('after'));
+    const after = this.cursors.afterParam('groups', q.get('after'));
     const remaining = this.tenant.liveGroupIndices().filter((g) => g > after);
     const page = remaining.slice(0, limit);
     const links = [`<${base}/api/v1/groups${url.search}>; rel="self"`];
@@ -83,7 +83,7 @@ export class BulkEndpoints {
     if (g === undefined) throw groupNotFound(groupId);
     const listing = `members:${groupId}`;
     const limit = limitParam(url.searchParams.get('limit'), MEMBERS_PAGE_MAX, MEMBERS_PAGE_MAX);
-    const after = this.decodeAfter(listing, url.searchParams.get('after'));
+    const after = this.cursors.afterParam(listing, url.searchParams.get('after'));
     const members = this.tenant.membersOf(g);
     let start = 0;
     while (start < members.length && members[start] <= after) start++;
@@ -113,7 +113,7 @@ export class BulkEndpoints {
     }
     const q = url.searchParams;
     const limit = limitParam(q.get('limit'), ASSIGNEES_PAGE_DEFAULT, ASSIGNEES_PAGE_MAX);
-    const after = this.decodeAfter('assignees', q.get('after'));
+    const after = this.cursors.afterParam('assignees', q.get('after'));
     const value: unknown[] = [];
     let more = false;
     let last = after;
@@ -142,16 +142,5 @@ export class BulkEndpoints {
       links.next = { href: `${base}/api/v1/iam/assignees/users?${next.toString()}` };
     }
     return { status: 200, body: { value, _links: links } };
-  }
-
-  private decodeAfter(listing: string, after: string | null): number {
-    if (after === null || after === '') return -1;
-    const position = this.cursors.decode(listing, after);
-    if (position === undefined) {
-      throw new ApiError(400, 'E0000001', 'Api validation failed: after', [
-        'after: The cursor is not valid; take it from the next link of the previous page.',
-      ]);
-    }
-    return position;
   }
 }

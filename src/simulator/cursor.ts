@@ -7,6 +7,7 @@
  */
 
 import { createHmac } from 'node:crypto';
+import { ApiError } from './api-error';
 
 const POSITION_BYTES = 6;
 const NONCE_BYTES = 4;
@@ -47,6 +48,21 @@ export class CursorCodec {
     const pos = Buffer.from(masked);
     for (let i = 0; i < POSITION_BYTES; i++) pos[i] ^= mask[i];
     return pos.readUIntBE(0, POSITION_BYTES);
+  }
+
+  /**
+   * The position an `after` query parameter points at: -1 (the first page) when it is absent or
+   * empty, and Okta's 400 on `after` when the cursor is not one this listing issued.
+   */
+  afterParam(listing: string, after: string | null): number {
+    if (after === null || after === '') return -1;
+    const position = this.decode(listing, after);
+    if (position === undefined) {
+      throw new ApiError(400, 'E0000001', 'Api validation failed: after', [
+        'after: The cursor is not valid; take it from the next link of the previous page.',
+      ]);
+    }
+    return position;
   }
 
   private mac(purpose: string, listing: string, data: Buffer): Buffer {

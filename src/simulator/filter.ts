@@ -129,20 +129,20 @@ class Parser {
     return tok?.t === 'word' ? tok.v.toLowerCase() : undefined;
   }
 
+  // `and` binds tighter than `or`; both associate to the left.
   private parseOr(): FilterNode {
-    let left = this.parseAnd();
-    while (this.peekWord() === 'or') {
-      this.pos++;
-      left = { kind: 'or', left, right: this.parseAnd() };
-    }
-    return left;
+    return this.parseChain('or', () => this.parseAnd());
   }
 
   private parseAnd(): FilterNode {
-    let left = this.parseUnary();
-    while (this.peekWord() === 'and') {
+    return this.parseChain('and', () => this.parseUnary());
+  }
+
+  private parseChain(word: 'and' | 'or', operand: () => FilterNode): FilterNode {
+    let left = operand();
+    while (this.peekWord() === word) {
       this.pos++;
-      left = { kind: 'and', left, right: this.parseUnary() };
+      left = { kind: word, left, right: operand() };
     }
     return left;
   }

@@ -294,52 +294,64 @@ export class OktaSimulator {
         record('429');
         return;
       }
-      const refusal = await this.checkCredentials(req, method, url);
-      if (refusal !== null) {
-        const { status, headers, oktaError } = refusal;
-        const body =
-          oktaError === null
-            ? Buffer.alloc(0)
-            : Buffer.from(JSON.stringify(this.errorBody(oktaError.code, oktaError.summary)));
-        this.send(res, status, body, { ...rateHeaders, ...headers });
-        record(String(status));
-        return;
-      }
-      const fault = this.faults.draw(url.pathname);
-      if (fault.slowMs > 0) this.counters.countFault('slow');
-      const delay = this.opts.latencyMs + fault.slowMs;
-      if (delay > 0) await this.sleep(delay);
-      if (this.closed) {
-        res.destroy();
-        return;
-      }
-      if (fault.kind === 'reset') {
-        this.counters.countFault('reset');
-        record('reset');
-        req.socket.destroy();
-        return;
-      }
-      if (fault.kind === '500' || fault.kind === '503') {
-        this.counters.countFault(fault.kind);
-        const body =
-          fault.kind === '500'
-            ? this.errorBody('E0000009', 'Internal Server Error')
-            : this.errorBody('E0000010', 'Service is in read only mode');
-        this.sendJson(res, Number(fault.kind), body, rateHeaders);
-        record(fault.kind);
-        return;
-      }
-      const reply = this.route(method, url, this.linkBase(req));
-      let payload = Buffer.from(JSON.stringify(reply.body));
-      if (fault.kind === 'malformed' && reply.status === 200) {
-        this.counters.countFault('malformed');
-        payload = payload.subarray(0, Math.max(1, Math.floor(payload.length / 2)));
-      }
-      this.send(res, reply.status, payload, { ...rateHeaders, ...reply.headers });
-      record(String(reply.status));
+      await this.serveAdmitted(req, res, method, url, rateHeaders, record);
     } finally {
       this.gate.leave();
     }
+  }
+
+  /** A request within the rate and concurrency limits: credentials, faults, then the route. */
+  private async serveAdmitted(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    method: string,
+    url: URL,
+    rateHeaders: Record<string, string>,
+    record: (status: string) => void,
+  ): Promise<void> {
+    const refusal = await this.checkCredentials(req, method, url);
+    if (refusal !== null) {
+      const { status, headers, oktaError } = refusal;
+      const body =
+        oktaError === null
+          ? Buffer.alloc(0)
+          : Buffer.from(JSON.stringify(this.errorBody(oktaError.code, oktaError.summary)));
+      this.send(res, status, body, { ...rateHeaders, ...headers });
+      record(String(status));
+      return;
+    }
+    const fault = this.faults.draw(url.pathname);
+    if (fault.slowMs > 0) this.counters.countFault('slow');
+    const delay = this.opts.latencyMs + fault.slowMs;
+    if (delay > 0) await this.sleep(delay);
+    if (this.closed) {
+      res.destroy();
+      return;
+    }
+    if (fault.kind === 'reset') {
+      this.counters.countFault('reset');
+      record('reset');
+      req.socket.destroy();
+      return;
+    }
+    if (fault.kind === '500' || fault.kind === '503') {
+      this.counters.countFault(fault.kind);
+      const body =
+        fault.kind === '500'
+          ? this.errorBody('E0000009', 'Internal Server Error')
+          : this.errorBody('E0000010', 'Service is in read only mode');
+      this.sendJson(res, Number(fault.kind), body, rateHeaders);
+      record(fault.kind);
+      return;
+    }
+    const reply = this.route(method, url, this.linkBase(req));
+    let payload = Buffer.from(JSON.stringify(reply.body));
+    if (fault.kind === 'malformed' && reply.status === 200) {
+      this.counters.countFault('malformed');
+      payload = payload.subarray(0, Math.max(1, Math.floor(payload.length / 2)));
+    }
+    this.send(res, reply.status, payload, { ...rateHeaders, ...reply.headers });
+    record(String(reply.status));
   }
 
   /** SSWS API token, or an OAuth access token (Bearer or DPoP-bound) with the endpoint's scope. */
@@ -470,7 +482,7 @@ export class OktaSimulator {
   private listUsers(url: URL, base: string): Reply {
     const q = url.searchParams;
     const limit = pageLimit(q.get('limit'));
-    const after = this.decodeAfter('users', q.get('after'));
+    const after = this.cursors.afterParam('users', q.get('after'));
     const filterText = q.get('filter');
     const searchText = q.get('search');
     let filter: FilterNode | undefined;
@@ -510,7 +522,7 @@ export class OktaSimulator {
     if (index === undefined) throw userNotFound(userId);
     const listing = `groups:${userId}`;
     const limit = pageLimit(url.searchParams.get('limit'));
-    const after = this.decodeAfter(listing, url.searchParams.get('after'));
+    const after = this.cursors.afterParam(listing, url.searchParams.get('after'));
     // Positions are group indices, so a membership change between pages skips or repeats nothing.
     const remaining = this.tenant.recordAt(index).groups.filter((g) => g > after);
     const page = remaining.slice(0, limit);
@@ -560,18 +572,6 @@ export class OktaSimulator {
     const links = [`<${base}/api/v1/logs${url.search}>; rel="self"`];
     if (page.nextQuery !== null) links.push(`<${base}/api/v1/logs?${page.nextQuery}>; rel="next"`);
     return { status: 200, body: page.body, headers: { link: links } };
-  }
-
-  private decodeAfter(listing: string, after: string | null): number {
-    // An empty cursor is no cursor: the first page.
-    if (after === null || after === '') return -1;
-    const position = this.cursors.decode(listing, after);
-    if (position === undefined) {
-      throw new ApiError(400, 'E0000001', 'Api validation failed: after', [
-        'after: The cursor is not valid; take it from the next link of the previous page.',
-      ]);
-    }
-    return position;
   }
 
   /** Links point where the client reached us (Host), so they work behind a port mapping too. */
@@ -650,103 +650,7 @@ export class OktaSimulator {
       res.end(payload);
     };
     try {
-      const expect = (m: 'GET' | 'POST'): void => {
-        if (method !== m) throw new AdminError(405, `${path} accepts ${m} only`);
-      };
-      const enriched = /^\/__sim\/users\/([^/]+)\/enriched$/.exec(path);
-      if (enriched) {
-        expect('GET');
-        const id = decodeURIComponent(enriched[1]);
-        if (this.tenant.indexOf(id) === undefined)
-          throw new AdminError(404, `no simulated user with id ${id}`);
-        return reply(200, this.tenant.enriched(id));
-      }
-      switch (path) {
-        case '/__sim/oauth/clients':
-          expect('POST');
-          this.registerOAuthClient(
-            asObject(await readJson(req), 'client') as unknown as OAuthClientRegistration,
-          );
-          return reply(200, { ok: true });
-        case '/__sim/oauth/token-lifetime': {
-          expect('POST');
-          const body = asObject(await readJson(req), 'token-lifetime body');
-          this.oauth.setTokenLifetime(body.seconds as number);
-          return reply(200, { tokenLifetimeSeconds: this.oauth.tokenLifetimeSeconds });
-        }
-        case '/__sim/oauth/stats':
-          expect('GET');
-          return reply(200, this.oauth.stats());
-        case '/__sim/stats':
-          expect('GET');
-          return reply(200, this.stats());
-        case '/__sim/info':
-          expect('GET');
-          return reply(200, this.info());
-        case '/__sim/reset-stats':
-          expect('POST');
-          await readJson(req);
-          this.resetStats();
-          return reply(200, this.stats());
-        case '/__sim/mutate': {
-          expect('POST');
-          const body = asObject(await readJson(req), 'mutate body');
-          for (const key of Object.keys(body)) {
-            if (!['update', 'create', 'deprovision'].includes(key)) {
-              throw new AdminError(
-                400,
-                `mutate: unknown field ${key} (expected update, create, deprovision)`,
-              );
-            }
-          }
-          return reply(200, this.tenant.mutate(body as MutationRequest));
-        }
-        case '/__sim/change': {
-          expect('POST');
-          const body = asObject(await readJson(req), 'change body');
-          const changes = body.changes;
-          if (!Array.isArray(changes)) {
-            throw new AdminError(400, 'change: expected {"changes": [{"op": …}, …]}');
-          }
-          for (const c of changes) this.tenant.change(c as TenantChange);
-          return reply(200, { applied: changes.length, systemLogEvents: this.tenant.log.size });
-        }
-        case '/__sim/system-log-access': {
-          expect('POST');
-          const body = asObject(await readJson(req), 'system-log-access body');
-          const denied = body.denied;
-          if (denied !== null && (typeof denied !== 'string' || denied === '')) {
-            throw new AdminError(400, 'system-log-access: "denied" must be a reason or null');
-          }
-          this.setSystemLogDenied(denied);
-          return reply(200, { denied });
-        }
-        case '/__sim/faults':
-          expect('POST');
-          this.setFaults(validateFaults(await readJson(req), 'faults'));
-          return reply(200, { faults: this.faults.current() });
-        case '/__sim/rate-limits':
-          expect('POST');
-          this.setRateLimits(validateRateLimits(await readJson(req)));
-          return reply(200, {
-            rateLimits: this.windows.currentLimits(),
-            rateLimitWindowMs: this.windows.windowMs,
-          });
-        case '/__sim/concurrency-limit': {
-          expect('POST');
-          const body = asObject(await readJson(req), 'concurrency-limit body');
-          this.setConcurrencyLimit(body.limit as number);
-          return reply(200, { concurrencyLimit: this.gate.configuredLimit });
-        }
-        case '/__sim/token': {
-          expect('POST');
-          const body = asObject(await readJson(req), 'token body');
-          this.setToken(validateToken(body.token, 'token'));
-          return reply(200, { ok: true });
-        }
-        default:
-          throw new AdminError(404, `unknown admin endpoint ${path}`);
-      }
+      return reply(200, await this.adminAnswer(req, method, path));
     } catch (err) {
       if (err instanceof AdminError) return reply(err.status, { error: err.message });
       if (err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError) {
@@ -755,6 +659,133 @@ export class OktaSimulator {
       throw err;
     }
   }
+
+  /** Finds the endpoint, checks the method, and answers with the endpoint's JSON body. */
+  private async adminAnswer(
+    req: http.IncomingMessage,
+    method: string,
+    path: string,
+  ): Promise<unknown> {
+    const expect = (m: 'GET' | 'POST'): void => {
+      if (method !== m) throw new AdminError(405, `${path} accepts ${m} only`);
+    };
+    const enriched = /^\/__sim\/users\/([^/]+)\/enriched$/.exec(path);
+    if (enriched) {
+      expect('GET');
+      const id = decodeURIComponent(enriched[1]);
+      if (this.tenant.indexOf(id) === undefined)
+        throw new AdminError(404, `no simulated user with id ${id}`);
+      return this.tenant.enriched(id);
+    }
+    const expected = ADMIN_METHODS[path];
+    if (expected === undefined) throw new AdminError(404, `unknown admin endpoint ${path}`);
+    expect(expected);
+    return expected === 'GET' ? this.adminRead(path) : this.adminWrite(path, await readJson(req));
+  }
+
+  private adminRead(path: string): unknown {
+    switch (path) {
+      case '/__sim/oauth/stats':
+        return this.oauth.stats();
+      case '/__sim/stats':
+        return this.stats();
+      case '/__sim/info':
+        return this.info();
+      default:
+        throw new AdminError(404, `unknown admin endpoint ${path}`);
+    }
+  }
+
+  /** The POST endpoints: each validates its JSON body, applies it, and says what it set. */
+  private adminWrite(path: string, body: unknown): unknown {
+    switch (path) {
+      case '/__sim/oauth/clients':
+        this.registerOAuthClient(asObject(body, 'client') as unknown as OAuthClientRegistration);
+        return { ok: true };
+      case '/__sim/oauth/token-lifetime':
+        this.oauth.setTokenLifetime(asObject(body, 'token-lifetime body').seconds as number);
+        return { tokenLifetimeSeconds: this.oauth.tokenLifetimeSeconds };
+      case '/__sim/reset-stats':
+        this.resetStats();
+        return this.stats();
+      case '/__sim/mutate':
+        return this.tenant.mutate(mutationRequest(body));
+      case '/__sim/change': {
+        const changes = changeList(body);
+        for (const c of changes) this.tenant.change(c);
+        return { applied: changes.length, systemLogEvents: this.tenant.log.size };
+      }
+      case '/__sim/system-log-access': {
+        const denied = deniedReason(body);
+        this.setSystemLogDenied(denied);
+        return { denied };
+      }
+      case '/__sim/faults':
+        this.setFaults(validateFaults(body, 'faults'));
+        return { faults: this.faults.current() };
+      case '/__sim/rate-limits':
+        this.setRateLimits(validateRateLimits(body));
+        return {
+          rateLimits: this.windows.currentLimits(),
+          rateLimitWindowMs: this.windows.windowMs,
+        };
+      case '/__sim/concurrency-limit':
+        this.setConcurrencyLimit(asObject(body, 'concurrency-limit body').limit as number);
+        return { concurrencyLimit: this.gate.configuredLimit };
+      case '/__sim/token':
+        this.setToken(validateToken(asObject(body, 'token body').token, 'token'));
+        return { ok: true };
+      default:
+        throw new AdminError(404, `unknown admin endpoint ${path}`);
+    }
+  }
+}
+
+/** The admin endpoints (besides /__sim/users/<id>/enriched) and the one method each accepts. */
+const ADMIN_METHODS: Readonly<Record<string, 'GET' | 'POST'>> = {
+  '/__sim/oauth/clients': 'POST',
+  '/__sim/oauth/token-lifetime': 'POST',
+  '/__sim/oauth/stats': 'GET',
+  '/__sim/stats': 'GET',
+  '/__sim/info': 'GET',
+  '/__sim/reset-stats': 'POST',
+  '/__sim/mutate': 'POST',
+  '/__sim/change': 'POST',
+  '/__sim/system-log-access': 'POST',
+  '/__sim/faults': 'POST',
+  '/__sim/rate-limits': 'POST',
+  '/__sim/concurrency-limit': 'POST',
+  '/__sim/token': 'POST',
+};
+
+function mutationRequest(value: unknown): MutationRequest {
+  const body = asObject(value, 'mutate body');
+  for (const key of Object.keys(body)) {
+    if (!['update', 'create', 'deprovision'].includes(key)) {
+      throw new AdminError(
+        400,
+        `mutate: unknown field ${key} (expected update, create, deprovision)`,
+      );
+    }
+  }
+  return body as MutationRequest;
+}
+
+/** The changes of a /__sim/change body; each is checked by `SimulatedTenant.change`. */
+function changeList(value: unknown): TenantChange[] {
+  const changes = asObject(value, 'change body').changes;
+  if (!Array.isArray(changes)) {
+    throw new AdminError(400, 'change: expected {"changes": [{"op": …}, …]}');
+  }
+  return changes as TenantChange[];
+}
+
+function deniedReason(value: unknown): string | null {
+  const denied = asObject(value, 'system-log-access body').denied;
+  if (denied !== null && (typeof denied !== 'string' || denied === '')) {
+    throw new AdminError(400, 'system-log-access: "denied" must be a reason or null');
+  }
+  return denied;
 }
 
 function pageLimit(raw: string | null): number {

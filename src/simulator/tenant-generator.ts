@@ -68,16 +68,9 @@ export interface GroupRecord {
   roles: RoleRecord[];
 }
 
-export interface UserRecord {
+export interface UserRecord extends UserCore {
   index: number;
   id: string;
-  status: UserStatus;
-  created: number;
-  activated: number | null;
-  statusChanged: number | null;
-  lastLogin: number | null;
-  lastUpdated: number;
-  passwordChanged: number | null;
   typeId: string;
   profile: OktaUserProfileJson;
   credentialProvider: { type: string; name: string };
@@ -288,6 +281,77 @@ const APP_GROUP_NAMES = [
 const ORG_DOMAINS = ['acme.example', 'globex.example', 'initech.example', 'umbrella.example'];
 const DEVICE_NAMES = ['iPhone 15', 'Pixel 8', 'Galaxy S24', 'iPhone 13 mini', 'MacBook Pro'];
 
+interface FactorShape {
+  /** Default OKTA; the vendor name defaults to the provider. */
+  provider?: string;
+  vendorName?: string;
+  profile: Record<string, unknown>;
+}
+
+function phoneNumber(rng: Rng): string {
+  return `+1-555-${rng.int(100, 999)}-${rng.int(1000, 9999)}`;
+}
+
+/**
+ * Provider and profile of each factor type, in the shapes Okta's factors API returns. The draws
+ * from `rng` keep their order: a seed always gives the same factors.
+ */
+const FACTOR_SHAPES: Readonly<
+  Record<string, (rng: Rng, login: string, email: string) => FactorShape>
+> = {
+  push: (rng, login) => {
+    const device = rng.pick(DEVICE_NAMES.slice(0, 4));
+    const ios = device.startsWith('iPhone');
+    return {
+      profile: {
+        credentialId: login,
+        deviceType: ios ? 'SmartPhone_IPhone' : 'SmartPhone_Android',
+        name: device,
+        platform: ios ? 'IOS' : 'ANDROID',
+        version: ios ? '17.4' : '34',
+      },
+    };
+  },
+  sms: (rng) => ({ profile: { phoneNumber: phoneNumber(rng) } }),
+  call: (rng) => ({ profile: { phoneNumber: phoneNumber(rng), phoneExtension: null } }),
+  email: (_rng, _login, email) => ({ profile: { email } }),
+  question: () => ({
+    profile: {
+      question: 'disliked_food',
+      questionText: 'What is the food you least liked as a child?',
+    },
+  }),
+  'token:software:totp': (rng, login) => ({
+    ...(rng.chance(0.3) ? { provider: 'GOOGLE' } : {}),
+    profile: { credentialId: login },
+  }),
+  webauthn: (rng) => ({
+    provider: 'FIDO',
+    profile: {
+      credentialId: rng.alnum(43),
+      authenticatorName: rng.pick(['Touch ID', 'YubiKey 5 NFC', 'Windows Hello']),
+    },
+  }),
+  u2f: (rng) => ({ provider: 'FIDO', profile: { credentialId: rng.alnum(43), version: 'U2F_V2' } }),
+  'token:hardware': (rng) => ({
+    provider: 'YUBICO',
+    profile: { credentialId: String(rng.int(100000000, 999999999)).padStart(12, '0') },
+  }),
+  token: (rng, login) => ({
+    provider: rng.chance(0.5) ? 'RSA' : 'SYMANTEC',
+    profile: { credentialId: login },
+  }),
+  'token:hotp': (_rng, login) => ({
+    provider: 'CUSTOM',
+    vendorName: 'HOTP Factor',
+    profile: { credentialId: login },
+  }),
+  web: (_rng, login) => ({ provider: 'DUO', profile: { credentialId: login } }),
+  signed_nonce: () => ({
+    profile: { name: 'MacBook Pro', platform: 'MACOS', deviceType: 'Desktop' },
+  }),
+};
+
 export interface GeneratorOptions {
   seed: number;
   users: number;
@@ -487,21 +551,8 @@ export class TenantGenerator {
     index: number,
     awkward: AwkwardKind | undefined,
   ): OktaUserProfileJson {
-    let first: string = rng.pick(FIRST_NAMES);
-    let last: string = rng.pick(LAST_NAMES);
-    if (awkward === 'latinNonAscii') {
-      first = 'José';
-      last = 'Müller';
-    } else if (awkward === 'cjkName') {
-      first = '雷';
-      last = '李';
-    } else if (awkward === 'emojiName') {
-      first = 'Ana 🌟';
-      last = 'Ruiz';
-    } else if (awkward === 'longName') {
-      first = 'Maximiliana-Alexandra-Josephine';
-      last = 'von Habsburg-Lothringen '.repeat(8).trim();
-    }
+    const drawn: [string, string] = [rng.pick(FIRST_NAMES), rng.pick(LAST_NAMES)];
+    const [first, last] = (awkward !== undefined && AWKWARD_NAMES[awkward]) || drawn;
     const localPart = `${asciiSlug(first)}.${asciiSlug(last)}${index + 1}`;
     let login = `${localPart}@${this.orgDomain}`;
     if (awkward === 'oddLogin')
@@ -539,51 +590,7 @@ export class TenantGenerator {
       entitlements: rng.chance(0.4) ? ['vpn', rng.pick(['aws-prod', 'salesforce', 'jira'])] : [],
     };
     if (rng.chance(0.1)) profile.nickName = first;
-    switch (awkward) {
-      case 'noFirstName':
-        profile.firstName = null;
-        profile.displayName = last;
-        break;
-      case 'noLastName':
-        delete profile.lastName;
-        profile.displayName = first;
-        break;
-      case 'noNames':
-        profile.firstName = null;
-        profile.lastName = null;
-        delete profile.displayName;
-        break;
-      case 'emptyNames':
-        profile.firstName = '';
-        profile.lastName = '';
-        profile.displayName = null;
-        break;
-      case 'noEmail':
-        delete profile.email;
-        break;
-      case 'nullEmail':
-        profile.email = null;
-        break;
-      case 'emptyEmail':
-        profile.email = '';
-        break;
-      case 'emailNoAt':
-        profile.email = `${localPart}.${this.orgDomain}`;
-        break;
-      case 'emailTwoAt':
-        profile.email = `${asciiSlug(first)}@${asciiSlug(last)}@${this.orgDomain}`;
-        break;
-      case 'nonAsciiEmail':
-        profile.firstName = 'Zoë';
-        profile.displayName = `Zoë ${last}`;
-        profile.email = 'zoë@exämple.com';
-        break;
-      case 'emptyDisplayName':
-        profile.displayName = '';
-        break;
-      default:
-        break;
-    }
+    applyAwkwardFields(profile, awkward, { first, last, localPart, orgDomain: this.orgDomain });
     return profile;
   }
 
@@ -649,12 +656,16 @@ export class TenantGenerator {
         break;
     }
     if (status === 'STAGED' || !rng.chance(0.02)) return [];
+    return this.randomRoles(rng, 0.9, at);
+  }
+
+  /** One or two roles of the usual types, each active with the given chance. */
+  private randomRoles(rng: Rng, activeChance: number, at: number): RoleRecord[] {
     const roles: RoleRecord[] = [];
     const n = rng.int(1, 2);
     for (let i = 0; i < n; i++) {
-      roles.push(
-        this.newRole(rng, ROLE_TYPE_TABLE.draw(rng), rng.chance(0.9) ? 'ACTIVE' : 'INACTIVE', at),
-      );
+      const type = ROLE_TYPE_TABLE.draw(rng);
+      roles.push(this.newRole(rng, type, rng.chance(activeChance) ? 'ACTIVE' : 'INACTIVE', at));
     }
     return roles;
   }
@@ -722,86 +733,20 @@ export class TenantGenerator {
     user: { login?: unknown; email?: unknown },
   ): FactorRecord {
     const login = typeof user.login === 'string' ? user.login : 'user';
-    let provider = 'OKTA';
-    let vendorName = 'OKTA';
-    let profile: Record<string, unknown> = {};
-    switch (factorType) {
-      case 'push': {
-        const device = rng.pick(DEVICE_NAMES.slice(0, 4));
-        const ios = device.startsWith('iPhone');
-        profile = {
-          credentialId: login,
-          deviceType: ios ? 'SmartPhone_IPhone' : 'SmartPhone_Android',
-          name: device,
-          platform: ios ? 'IOS' : 'ANDROID',
-          version: ios ? '17.4' : '34',
-        };
-        break;
-      }
-      case 'sms':
-        profile = { phoneNumber: `+1-555-${rng.int(100, 999)}-${rng.int(1000, 9999)}` };
-        break;
-      case 'call':
-        profile = {
-          phoneNumber: `+1-555-${rng.int(100, 999)}-${rng.int(1000, 9999)}`,
-          phoneExtension: null,
-        };
-        break;
-      case 'email':
-        profile = { email: typeof user.email === 'string' ? user.email : login };
-        break;
-      case 'question':
-        profile = {
-          question: 'disliked_food',
-          questionText: 'What is the food you least liked as a child?',
-        };
-        break;
-      case 'token:software:totp':
-        if (rng.chance(0.3)) provider = vendorName = 'GOOGLE';
-        profile = { credentialId: login };
-        break;
-      case 'webauthn':
-      case 'u2f':
-        provider = vendorName = 'FIDO';
-        profile = {
-          credentialId: rng.alnum(43),
-          ...(factorType === 'webauthn'
-            ? { authenticatorName: rng.pick(['Touch ID', 'YubiKey 5 NFC', 'Windows Hello']) }
-            : { version: 'U2F_V2' }),
-        };
-        break;
-      case 'token:hardware':
-        provider = vendorName = 'YUBICO';
-        profile = { credentialId: String(rng.int(100000000, 999999999)).padStart(12, '0') };
-        break;
-      case 'token':
-        provider = vendorName = rng.chance(0.5) ? 'RSA' : 'SYMANTEC';
-        profile = { credentialId: login };
-        break;
-      case 'token:hotp':
-        provider = 'CUSTOM';
-        vendorName = 'HOTP Factor';
-        profile = { credentialId: login };
-        break;
-      case 'web':
-        provider = vendorName = 'DUO';
-        profile = { credentialId: login };
-        break;
-      case 'signed_nonce':
-        profile = { name: 'MacBook Pro', platform: 'MACOS', deviceType: 'Desktop' };
-        break;
-      default:
-        break;
-    }
+    const email = typeof user.email === 'string' ? user.email : login;
+    const shape = Object.hasOwn(FACTOR_SHAPES, factorType)
+      ? FACTOR_SHAPES[factorType](rng, login, email)
+      : { profile: {} };
+    const provider = shape.provider ?? 'OKTA';
     return {
       id: (FACTOR_ID_PREFIX[factorType] ?? 'fac') + rng.alnum(17),
       factorType,
       provider,
-      vendorName,
+      vendorName: shape.vendorName ?? provider,
       status,
       created: at,
       lastUpdated: at,
-      profile,
+      profile: shape.profile,
     };
   }
 
@@ -898,14 +843,7 @@ export class TenantGenerator {
       ];
     }
     if (ordinal === 2) return [this.newRole(rng, 'CUSTOM', 'ACTIVE', at)];
-    const roles: RoleRecord[] = [];
-    const n = rng.int(1, 2);
-    for (let i = 0; i < n; i++) {
-      roles.push(
-        this.newRole(rng, ROLE_TYPE_TABLE.draw(rng), rng.chance(0.85) ? 'ACTIVE' : 'INACTIVE', at),
-      );
-    }
-    return roles;
+    return this.randomRoles(rng, 0.85, at);
   }
 
   isRoleGroup(groupIndex: number): boolean {
@@ -942,6 +880,68 @@ export class TenantGenerator {
 }
 
 /** An ASCII local part for a login built from a name that may not be ASCII. */
+/** Names that replace the drawn ones for the users whose names are awkward on purpose. */
+const AWKWARD_NAMES: Partial<Record<AwkwardKind, [string, string]>> = {
+  latinNonAscii: ['José', 'Müller'],
+  cjkName: ['雷', '李'],
+  emojiName: ['Ana 🌟', 'Ruiz'],
+  longName: ['Maximiliana-Alexandra-Josephine', 'von Habsburg-Lothringen '.repeat(8).trim()],
+};
+
+/** Breaks the profile the way its awkward kind says (missing, null, empty or odd fields). */
+function applyAwkwardFields(
+  profile: OktaUserProfileJson,
+  awkward: AwkwardKind | undefined,
+  user: { first: string; last: string; localPart: string; orgDomain: string },
+): void {
+  const { first, last, localPart, orgDomain } = user;
+  switch (awkward) {
+    case 'noFirstName':
+      profile.firstName = null;
+      profile.displayName = last;
+      break;
+    case 'noLastName':
+      delete profile.lastName;
+      profile.displayName = first;
+      break;
+    case 'noNames':
+      profile.firstName = null;
+      profile.lastName = null;
+      delete profile.displayName;
+      break;
+    case 'emptyNames':
+      profile.firstName = '';
+      profile.lastName = '';
+      profile.displayName = null;
+      break;
+    case 'noEmail':
+      delete profile.email;
+      break;
+    case 'nullEmail':
+      profile.email = null;
+      break;
+    case 'emptyEmail':
+      profile.email = '';
+      break;
+    case 'emailNoAt':
+      profile.email = `${localPart}.${orgDomain}`;
+      break;
+    case 'emailTwoAt':
+      profile.email = `${asciiSlug(first)}@${asciiSlug(last)}@${orgDomain}`;
+      break;
+    case 'nonAsciiEmail':
+      profile.firstName = 'Zoë';
+      profile.displayName = `Zoë ${last}`;
+      profile.email = 'zoë@exämple.com';
+      break;
+    case 'emptyDisplayName':
+      profile.displayName = '';
+      break;
+    default:
+      break;
+  }
+}
+
 function asciiSlug(name: string): string {
   const folded = name
     .normalize('NFD')

@@ -309,113 +309,124 @@ export class SimulatedTenant {
     }
     const now = this.clock();
     this.memberIndex = undefined;
-    const user = (): UserRecord => {
-      const id = (c as { userId?: unknown }).userId;
-      const index = typeof id === 'string' ? this.indexOf(id) : undefined;
-      if (index === undefined)
-        throw new TypeError(`change.userId: no simulated user ${JSON.stringify(id)}`);
-      return this.recordAt(index);
-    };
-    const group = (): number => {
-      const id = (c as { groupId?: unknown }).groupId;
-      const index = typeof id === 'string' ? this.groupIndexById.get(id) : undefined;
-      if (index === undefined)
-        throw new TypeError(`change.groupId: no simulated group ${JSON.stringify(id)}`);
-      return index;
-    };
-    const roleType = (): string => {
-      const t = (c as { roleType?: unknown }).roleType;
-      if (typeof t !== 'string' || !/^[A-Z_]+$/.test(t) || t === 'CUSTOM')
-        throw new TypeError('change.roleType must be a standard role type such as SUPER_ADMIN');
-      return t;
-    };
     switch (c.op) {
       case 'addToGroup':
-      case 'removeFromGroup': {
-        const rec = user();
-        const g = group();
-        const member = rec.groups.includes(g);
-        if (c.op === 'addToGroup' && !member) {
-          rec.groups = [...rec.groups, g].sort((a, b) => a - b);
-        } else if (c.op === 'removeFromGroup' && member && g !== 0) {
-          rec.groups = rec.groups.filter((x) => x !== g);
-        } else {
-          throw new TypeError(
-            `change: ${c.op} of ${rec.id} and group ${c.groupId} changes nothing`,
-          );
-        }
-        this.gen.groups[g].lastMembershipUpdated = now;
-        this.keep(rec);
-        this.logMembership(c.op === 'addToGroup' ? 'add' : 'remove', rec, g);
-        return;
-      }
-      case 'deactivateFactors': {
-        const rec = user();
-        const active = rec.factors.filter((f) => f.status === 'ACTIVE');
-        if (active.length === 0) throw new TypeError(`change: ${rec.id} has no active factor`);
-        rec.factors = rec.factors.filter((f) => f.status !== 'ACTIVE');
-        this.keep(rec);
-        for (const f of active) {
-          this.log.record('user.mfa.factor.deactivate', 'Reset factor for user', [
-            this.userTarget(rec),
-            { id: f.id, type: 'Factor', alternateId: f.factorType, displayName: f.factorType },
-          ]);
-        }
-        return;
-      }
+      case 'removeFromGroup':
+        return this.changeMembership(c, now);
+      case 'deactivateFactors':
+        return this.deactivateFactors(this.changedUser(c));
       case 'grantRole': {
-        const rec = user();
-        rec.roles = [...rec.roles, this.gen.newRole(this.mutationRng, roleType(), 'ACTIVE', now)];
+        const rec = this.changedUser(c);
+        const role = this.gen.newRole(this.mutationRng, changedRoleType(c), 'ACTIVE', now);
+        rec.roles = [...rec.roles, role];
         this.keep(rec);
         this.logUser('user.account.privilege.grant', 'User privilege grant', rec);
         return;
       }
-      case 'revokeRoles': {
-        const rec = user();
-        if (!rec.roles.some(isActiveAdmin))
-          throw new TypeError(`change: ${rec.id} has no direct admin role`);
-        rec.roles = rec.roles.filter((r) => !isActiveAdmin(r));
-        this.keep(rec);
-        this.logUser('user.account.privilege.revoke', 'User privilege revoke', rec);
-        return;
-      }
+      case 'revokeRoles':
+        return this.revokeRoles(this.changedUser(c));
       case 'grantGroupRole': {
-        const g = this.gen.groups[group()];
-        g.roles = [...g.roles, this.gen.newRole(this.mutationRng, roleType(), 'ACTIVE', now)];
+        const g = this.gen.groups[this.changedGroup(c)];
+        g.roles = [
+          ...g.roles,
+          this.gen.newRole(this.mutationRng, changedRoleType(c), 'ACTIVE', now),
+        ];
         this.log.record('group.privilege.grant', 'Group privilege grant', [
           this.groupTarget(g.index),
         ]);
         return;
       }
       case 'lock':
-      case 'unlock': {
-        const rec = user();
-        const locked = rec.status === 'LOCKED_OUT';
-        if ((c.op === 'lock') === locked || (c.op === 'lock' && rec.status !== 'ACTIVE')) {
-          throw new TypeError(`change: ${c.op} does not apply to a ${rec.status} user`);
-        }
-        rec.status = c.op === 'lock' ? 'LOCKED_OUT' : 'ACTIVE';
-        rec.statusChanged = now;
-        this.save(rec, now);
-        if (c.op === 'lock')
-          this.logUser('user.account.lock', 'Max sign in attempts exceeded', rec);
-        else this.logUser('user.account.unlock_by_admin', 'Unlock user account by admin', rec);
-        return;
-      }
-      case 'delete': {
-        const rec = user();
-        if (rec.status !== 'DEPROVISIONED') {
-          rec.status = 'DEPROVISIONED';
-          rec.statusChanged = now;
-          this.save(rec, now);
-          this.logUser('user.lifecycle.deactivate', 'Deactivate Okta user', rec);
-        }
-        this.logUser('user.lifecycle.delete.initiated', 'Delete Okta user', rec);
-        this.deleted.add(rec.index);
-        this.logUser('user.lifecycle.delete.completed', 'Delete Okta user completed', rec);
-        return;
-      }
+      case 'unlock':
+        return this.lockOrUnlock(c.op, this.changedUser(c), now);
+      case 'delete':
+        return this.deleteUser(this.changedUser(c), now);
     }
+  }
+
+  /** The user a change names; a TypeError naming `userId` when there is none. */
+  private changedUser(c: TenantChange): UserRecord {
+    const id = (c as { userId?: unknown }).userId;
+    const index = typeof id === 'string' ? this.indexOf(id) : undefined;
+    if (index === undefined)
+      throw new TypeError(`change.userId: no simulated user ${JSON.stringify(id)}`);
+    return this.recordAt(index);
+  }
+
+  /** The index of the group a change names; a TypeError naming `groupId` when there is none. */
+  private changedGroup(c: TenantChange): number {
+    const id = (c as { groupId?: unknown }).groupId;
+    const index = typeof id === 'string' ? this.groupIndexById.get(id) : undefined;
+    if (index === undefined)
+      throw new TypeError(`change.groupId: no simulated group ${JSON.stringify(id)}`);
+    return index;
+  }
+
+  /** A membership change must change something; the Everyone group (0) keeps every user. */
+  private changeMembership(
+    c: Extract<TenantChange, { op: 'addToGroup' | 'removeFromGroup' }>,
+    now: number,
+  ): void {
+    const rec = this.changedUser(c);
+    const g = this.changedGroup(c);
+    const member = rec.groups.includes(g);
+    if (c.op === 'addToGroup' && !member) {
+      rec.groups = [...rec.groups, g].sort((a, b) => a - b);
+    } else if (c.op === 'removeFromGroup' && member && g !== 0) {
+      rec.groups = rec.groups.filter((x) => x !== g);
+    } else {
+      throw new TypeError(`change: ${c.op} of ${rec.id} and group ${c.groupId} changes nothing`);
+    }
+    this.gen.groups[g].lastMembershipUpdated = now;
+    this.keep(rec);
+    this.logMembership(c.op === 'addToGroup' ? 'add' : 'remove', rec, g);
+  }
+
+  private deactivateFactors(rec: UserRecord): void {
+    const active = rec.factors.filter((f) => f.status === 'ACTIVE');
+    if (active.length === 0) throw new TypeError(`change: ${rec.id} has no active factor`);
+    rec.factors = rec.factors.filter((f) => f.status !== 'ACTIVE');
+    this.keep(rec);
+    for (const f of active) {
+      this.log.record('user.mfa.factor.deactivate', 'Reset factor for user', [
+        this.userTarget(rec),
+        { id: f.id, type: 'Factor', alternateId: f.factorType, displayName: f.factorType },
+      ]);
+    }
+  }
+
+  private revokeRoles(rec: UserRecord): void {
+    if (!rec.roles.some(isActiveAdmin))
+      throw new TypeError(`change: ${rec.id} has no direct admin role`);
+    rec.roles = rec.roles.filter((r) => !isActiveAdmin(r));
+    this.keep(rec);
+    this.logUser('user.account.privilege.revoke', 'User privilege revoke', rec);
+  }
+
+  /** Only an ACTIVE user can be locked out, and only a locked-out one unlocked. */
+  private lockOrUnlock(op: 'lock' | 'unlock', rec: UserRecord, now: number): void {
+    const locked = rec.status === 'LOCKED_OUT';
+    if ((op === 'lock') === locked || (op === 'lock' && rec.status !== 'ACTIVE')) {
+      throw new TypeError(`change: ${op} does not apply to a ${rec.status} user`);
+    }
+    rec.status = op === 'lock' ? 'LOCKED_OUT' : 'ACTIVE';
+    rec.statusChanged = now;
+    this.save(rec, now);
+    if (op === 'lock') this.logUser('user.account.lock', 'Max sign in attempts exceeded', rec);
+    else this.logUser('user.account.unlock_by_admin', 'Unlock user account by admin', rec);
+  }
+
+  /** Okta deletes in two steps: deactivate (if still active), then delete. */
+  private deleteUser(rec: UserRecord, now: number): void {
+    if (rec.status !== 'DEPROVISIONED') {
+      rec.status = 'DEPROVISIONED';
+      rec.statusChanged = now;
+      this.save(rec, now);
+      this.logUser('user.lifecycle.deactivate', 'Deactivate Okta user', rec);
+    }
+    this.logUser('user.lifecycle.delete.initiated', 'Delete Okta user', rec);
+    this.deleted.add(rec.index);
+    this.logUser('user.lifecycle.delete.completed', 'Delete Okta user completed', rec);
   }
 
   /** Ids of a group's current members, for tests; deleted users are gone, deprovisioned stay. */
@@ -903,4 +914,12 @@ function reduced<T>(reduce: (v: unknown) => T | null): (v: unknown) => T {
     if (r === null) throw new Error('simulator produced a record the connector would drop');
     return r;
   };
+}
+
+/** The role type a change grants; a TypeError naming `roleType` unless it is a standard one. */
+function changedRoleType(c: TenantChange): string {
+  const t = (c as { roleType?: unknown }).roleType;
+  if (typeof t !== 'string' || !/^[A-Z_]+$/.test(t) || t === 'CUSTOM')
+    throw new TypeError('change.roleType must be a standard role type such as SUPER_ADMIN');
+  return t;
 }

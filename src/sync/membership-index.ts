@@ -22,6 +22,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readSync, writeSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { OktaGroup } from '../okta/types';
+import { readJsonFile, writeFileAtomic } from './json-files';
 
 const SPARSE_EVERY = 64;
 const READ_CHUNK = 64 * 1024;
@@ -85,8 +86,11 @@ export class MembershipIndexStore {
 
   async writeGroups(snapshot: GroupsSnapshot): Promise<void> {
     const lines = snapshot.groups.map((g) => JSON.stringify(g));
-    await writeAtomic(this.file('groups.ndjson'), lines.join('\n') + (lines.length ? '\n' : ''));
-    await writeAtomic(
+    await writeFileAtomic(
+      this.file('groups.ndjson'),
+      lines.join('\n') + (lines.length ? '\n' : ''),
+    );
+    await writeFileAtomic(
       this.file('groups-meta.json'),
       JSON.stringify({ snapshotStart: snapshot.snapshotStart, groups: snapshot.groups.length }),
     );
@@ -94,7 +98,7 @@ export class MembershipIndexStore {
 
   /** The listed groups, or undefined when the listing has not completed. */
   async readGroups(): Promise<GroupsSnapshot | undefined> {
-    const meta = await readJson<{ snapshotStart: string; groups: number }>(
+    const meta = await readJsonFile<{ snapshotStart: string; groups: number }>(
       this.file('groups-meta.json'),
     );
     if (!meta) return undefined;
@@ -108,7 +112,7 @@ export class MembershipIndexStore {
   }
 
   async writeRun(n: number, sortedLines: string[]): Promise<void> {
-    await writeAtomic(this.file(this.runName(n)), sortedLines.join('\n') + '\n');
+    await writeFileAtomic(this.file(this.runName(n)), sortedLines.join('\n') + '\n');
   }
 
   /** Whether runs 1..n are all on disk (a checkpoint from another worker's disk is not). */
@@ -132,7 +136,7 @@ export class MembershipIndexStore {
   }
 
   async readMeta(): Promise<IndexMeta | undefined> {
-    return readJson<IndexMeta>(this.file('meta.json'));
+    return readJsonFile<IndexMeta>(this.file('meta.json'));
   }
 
   /**
@@ -177,23 +181,26 @@ export class MembershipIndexStore {
     }
     await fs.rename(tmp, this.file('index.tsv'));
     const indexBytes = out.offset;
-    await writeAtomic(this.file('sparse.json'), JSON.stringify({ keys: sparse, end: indexBytes }));
+    await writeFileAtomic(
+      this.file('sparse.json'),
+      JSON.stringify({ keys: sparse, end: indexBytes }),
+    );
     const groups = (await this.readGroups())?.groups.length ?? 0;
     const meta: IndexMeta = { snapshotStart, groups, users, memberships, indexBytes };
-    await writeAtomic(this.file('gone.json'), JSON.stringify([...gone]));
-    await writeAtomic(this.file('meta.json'), JSON.stringify(meta));
+    await writeFileAtomic(this.file('gone.json'), JSON.stringify([...gone]));
+    await writeFileAtomic(this.file('meta.json'), JSON.stringify(meta));
     await this.dropRunsAfter(0);
     return meta;
   }
 
   /** Users holding role assignments, or null when Okta refused to list them. */
   async writeAssignees(ids: string[] | null): Promise<void> {
-    await writeAtomic(this.file('assignees.json'), JSON.stringify({ ids }));
+    await writeFileAtomic(this.file('assignees.json'), JSON.stringify({ ids }));
   }
 
   /** undefined: not read yet; null: refused (roles are read per user). */
   async readAssignees(): Promise<string[] | null | undefined> {
-    const a = await readJson<{ ids: string[] | null }>(this.file('assignees.json'));
+    const a = await readJsonFile<{ ids: string[] | null }>(this.file('assignees.json'));
     return a === undefined ? undefined : a.ids;
   }
 }
@@ -215,11 +222,11 @@ export class MembershipIndexReader {
     const store = new MembershipIndexStore(dir);
     const meta = await store.readMeta();
     if (!meta) return undefined;
-    const sparse = await readJson<{ keys: Array<[string, number]>; end: number }>(
+    const sparse = await readJsonFile<{ keys: Array<[string, number]>; end: number }>(
       path.join(dir, 'sparse.json'),
     );
     const snapshot = await store.readGroups();
-    const gone = await readJson<number[]>(path.join(dir, 'gone.json'));
+    const gone = await readJsonFile<number[]>(path.join(dir, 'gone.json'));
     if (!sparse || !snapshot || !gone) return undefined;
     return new MembershipIndexReader(
       path.join(dir, 'index.tsv'),
@@ -438,22 +445,4 @@ async function listDir(dir: string): Promise<string[]> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
-}
-
-async function readJson<T>(file: string): Promise<T | undefined> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-  return JSON.parse(text) as T;
-}
-
-async function writeAtomic(file: string, text: string): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await fs.writeFile(tmp, text, { mode: 0o600 });
-  await fs.rename(tmp, file);
 }

@@ -15,9 +15,9 @@
  * truth: a page's activities run on the worker that staged it (workflows/page-placement.ts), and
  * a page whose worker is gone is redone from history on another (README "Workers share no disk").
  */
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { readJsonFile, writeFileAtomic } from './json-files';
 import { orgKey, pagePartId } from './naming';
 import { ErrorType } from '../contract/error-table';
 
@@ -56,7 +56,7 @@ export class StagingStore {
   }
 
   async writePage<T>(orgUrl: string, syncId: string, page: number, name: string, data: T) {
-    await writeAtomic(this.pageFile(orgUrl, syncId, page, name), JSON.stringify(data));
+    await writeFileAtomic(this.pageFile(orgUrl, syncId, page, name), JSON.stringify(data));
   }
 
   /** Reads a page's data; `undefined` when it was never written. */
@@ -66,7 +66,7 @@ export class StagingStore {
     page: number,
     name: string,
   ): Promise<T | undefined> {
-    return readJson<T>(this.pageFile(orgUrl, syncId, page, name));
+    return readStaged<T>(this.pageFile(orgUrl, syncId, page, name));
   }
 
   /** Like `readPage`, but the data must be there (written by an earlier activity of the page). */
@@ -82,11 +82,11 @@ export class StagingStore {
   }
 
   async writeGroupRoles<T>(orgUrl: string, syncId: string, groupId: string, data: T) {
-    await writeAtomic(this.groupRolesFile(orgUrl, syncId, groupId), JSON.stringify(data));
+    await writeFileAtomic(this.groupRolesFile(orgUrl, syncId, groupId), JSON.stringify(data));
   }
 
   async readGroupRoles<T>(orgUrl: string, syncId: string, groupId: string) {
-    return readJson<T>(this.groupRolesFile(orgUrl, syncId, groupId));
+    return readStaged<T>(this.groupRolesFile(orgUrl, syncId, groupId));
   }
 
   /** Drops everything a sync staged; called when it ends. */
@@ -95,24 +95,9 @@ export class StagingStore {
   }
 }
 
-async function readJson<T>(file: string): Promise<T | undefined> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-  try {
-    return JSON.parse(text) as T;
-  } catch (err) {
-    throw new StagingCorruptError(`staged file ${file} is corrupt: ${(err as Error).message}`);
-  }
-}
-
-async function writeAtomic(file: string, text: string): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await fs.writeFile(tmp, text, { mode: 0o600 });
-  await fs.rename(tmp, file);
+function readStaged<T>(file: string): Promise<T | undefined> {
+  return readJsonFile<T>(
+    file,
+    (reason) => new StagingCorruptError(`staged file ${file} is corrupt: ${reason}`),
+  );
 }

@@ -204,24 +204,38 @@ export class SimAuthorizationServer {
     dpopProof: string | undefined,
     tokenUrl: string,
   ): Promise<Record<string, unknown>> {
-    if (form.get('grant_type') !== 'client_credentials') {
-      throw new TokenEndpointError(
-        400,
-        'unsupported_grant_type',
-        'The authorization grant type is not supported by the authorization server. Configured grant types: [client_credentials].',
-      );
-    }
-    const assertion = form.get('client_assertion');
-    if (form.get('client_assertion_type') !== ASSERTION_TYPE || assertion === null) {
-      throw new TokenEndpointError(
-        401,
-        'invalid_client',
-        'Client authentication failed: a private_key_jwt client_assertion is required.',
-      );
-    }
+    // One error per request, the first that applies: grant type, client authentication, scopes, DPoP.
+    const assertion = clientAssertion(form);
     remember(this.seen.assertions, assertion);
-    const client = this.clientOf(assertion, form.get('client_id'));
     const now = this.clock();
+    const client = await this.authenticate(assertion, form.get('client_id'), tokenUrl, now);
+    const requested = grantedScopes(form, client);
+    const jkt = await this.proofKey(client, dpopProof, tokenUrl);
+    const value = randomBytes(32).toString('base64url');
+    this.pruneTokens(now);
+    remember(this.seen.tokens, value);
+    this.tokens.set(value, {
+      clientId: client.clientId,
+      scopes: new Set(requested),
+      expiresAtMs: now + this.lifetimeS * 1000,
+      jkt,
+    });
+    return {
+      token_type: jkt === null ? 'Bearer' : 'DPoP',
+      expires_in: this.lifetimeS,
+      access_token: value,
+      scope: requested.join(' '),
+    };
+  }
+
+  /** private_key_jwt: the assertion is signed by a registered key, fresh, and used once. */
+  private async authenticate(
+    assertion: string,
+    formClientId: string | null,
+    tokenUrl: string,
+    now: number,
+  ): Promise<Client> {
+    const client = this.clientOf(assertion, formClientId);
     const nowS = Math.floor(now / 1000);
     let claims;
     try {
@@ -257,49 +271,24 @@ export class SimAuthorizationServer {
         'The client_assertion token has already been used.',
       );
     }
+    return client;
+  }
 
-    const requested = (form.get('scope') ?? '').split(' ').filter((s) => s !== '');
-    if (requested.length === 0) {
-      throw new TokenEndpointError(
-        400,
-        'invalid_scope',
-        "The authorization server resource does not have any configured default scopes, 'scope' must be provided.",
-      );
-    }
-    const notGranted = requested.filter((s) => !client.scopes.has(s));
-    if (notGranted.length > 0) {
-      throw new TokenEndpointError(
-        400,
-        'invalid_scope',
-        `The following scopes are not allowed: ${notGranted.join(' ')}`,
-      );
-    }
-
-    let jkt: string | null = null;
-    if (dpopProof !== undefined) {
-      jkt = await this.tokenProof(dpopProof, tokenUrl);
-    } else if (client.dpop) {
+  /** The `jkt` the token is bound to, or null for a Bearer token (refused to a DPoP app). */
+  private async proofKey(
+    client: Client,
+    dpopProof: string | undefined,
+    tokenUrl: string,
+  ): Promise<string | null> {
+    if (dpopProof !== undefined) return this.tokenProof(dpopProof, tokenUrl);
+    if (client.dpop) {
       throw new TokenEndpointError(
         400,
         'invalid_dpop_proof',
         'The DPoP proof JWT header is missing.',
       );
     }
-    const value = randomBytes(32).toString('base64url');
-    this.pruneTokens(now);
-    remember(this.seen.tokens, value);
-    this.tokens.set(value, {
-      clientId: client.clientId,
-      scopes: new Set(requested),
-      expiresAtMs: now + this.lifetimeS * 1000,
-      jkt,
-    });
-    return {
-      token_type: jkt === null ? 'Bearer' : 'DPoP',
-      expires_in: this.lifetimeS,
-      access_token: value,
-      scope: requested.join(' '),
-    };
+    return null;
   }
 
   private clientOf(assertion: string, formClientId: string | null): Client {
@@ -536,4 +525,45 @@ function assertionFailure(err: unknown): string {
     default:
       return 'The client_assertion is invalid.';
   }
+}
+
+/** The client_credentials grant's client assertion; Okta's errors for anything else. */
+function clientAssertion(form: URLSearchParams): string {
+  if (form.get('grant_type') !== 'client_credentials') {
+    throw new TokenEndpointError(
+      400,
+      'unsupported_grant_type',
+      'The authorization grant type is not supported by the authorization server. Configured grant types: [client_credentials].',
+    );
+  }
+  const assertion = form.get('client_assertion');
+  if (form.get('client_assertion_type') !== ASSERTION_TYPE || assertion === null) {
+    throw new TokenEndpointError(
+      401,
+      'invalid_client',
+      'Client authentication failed: a private_key_jwt client_assertion is required.',
+    );
+  }
+  return assertion;
+}
+
+/** The requested scopes, all of which the client must have been granted (no default scopes). */
+function grantedScopes(form: URLSearchParams, client: Client): string[] {
+  const requested = (form.get('scope') ?? '').split(' ').filter((s) => s !== '');
+  if (requested.length === 0) {
+    throw new TokenEndpointError(
+      400,
+      'invalid_scope',
+      "The authorization server resource does not have any configured default scopes, 'scope' must be provided.",
+    );
+  }
+  const notGranted = requested.filter((s) => !client.scopes.has(s));
+  if (notGranted.length > 0) {
+    throw new TokenEndpointError(
+      400,
+      'invalid_scope',
+      `The following scopes are not allowed: ${notGranted.join(' ')}`,
+    );
+  }
+  return requested;
 }

@@ -1,4 +1,3 @@
-import { request } from 'node:http';
 import { defaultPayloadConverter } from '@temporalio/common';
 import {
   normalizeCorsOrigin,
@@ -11,6 +10,7 @@ import {
   generateKeyringEntry,
   parseKeyring,
 } from '../../../src/codec/keyring';
+import { call, type Reply } from './http';
 
 const UI_ORIGIN = 'http://127.0.0.1:8233';
 const email = 'élodie.dupré@exämple.fr';
@@ -21,41 +21,6 @@ const keyHex = Buffer.from(keyBase64, 'base64').toString('hex');
 const parsed = parseKeyring({ [ENCRYPTION_KEYS_ENV]: entry });
 if (!parsed.ok || !parsed.keyring) throw new Error('test keyring did not parse');
 const keyring = parsed.keyring;
-
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-}
-
-/** One request on a fresh connection (no agent), so nothing stays open after the test. */
-function call(
-  baseUrl: string,
-  opts: { method?: string; path?: string; headers?: Record<string, string>; body?: string } = {},
-): Promise<Reply> {
-  const url = new URL(`${baseUrl}${opts.path ?? '/decode'}`);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method: opts.method ?? 'POST', headers: opts.headers, agent: false, timeout: 5_000 },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            text: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('request timed out')));
-    req.on('error', reject);
-    req.end(opts.body);
-  });
-}
 
 const json = { 'Content-Type': 'application/json' };
 

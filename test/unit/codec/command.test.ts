@@ -1,4 +1,3 @@
-import { request } from 'node:http';
 import { CommanderError, type Command } from 'commander';
 import {
   CODEC_AUTH_TOKEN_ENV,
@@ -11,6 +10,7 @@ import {
   generateKeyringEntry,
   parseKeyring,
 } from '../../../src/codec/keyring';
+import { call } from './http';
 
 interface Harness {
   io: Partial<CommandIo>;
@@ -53,35 +53,21 @@ async function runExpectingExit(command: Command, args: string[]): Promise<Comma
   throw new Error('command was expected to exit');
 }
 
-function postDecode(
+/** A decode request from a browser at `origin`. */
+async function postDecode(
   url: string,
   origin: string,
 ): Promise<{ status: number; body: string; acao?: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      new URL('/decode', url),
-      {
-        method: 'POST',
-        agent: false,
-        timeout: 5_000,
-        headers: { 'Content-Type': 'application/json', Origin: origin },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            body: Buffer.concat(chunks).toString(),
-            acao: res.headers['access-control-allow-origin'] as string | undefined,
-          }),
-        );
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('request timed out')));
-    req.on('error', reject);
-    req.end('{"payloads":[]}');
+  const reply = await call(url, {
+    headers: { 'Content-Type': 'application/json', Origin: origin },
+    body: '{"payloads":[]}',
   });
+  const acao = reply.headers['access-control-allow-origin'];
+  return {
+    status: reply.status,
+    body: reply.text,
+    acao: typeof acao === 'string' ? acao : undefined,
+  };
 }
 
 describe('okta-ocsf codec-server', () => {
