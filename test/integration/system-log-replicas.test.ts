@@ -30,6 +30,7 @@ import {
   waitExit,
   type TestEnv,
 } from '../support/sync-harness';
+import { stagedPages } from '../support/worker-staging';
 
 jest.setTimeout(300_000);
 
@@ -88,7 +89,7 @@ class Replicas {
       const delivered = await deliveredPages(syncDir);
       const busy: Array<{ replica: Replica; collector: boolean }> = [];
       for (const r of this.all.filter((x) => this.alive(x))) {
-        const staged = await stagedPages(r.stateDir);
+        const staged = await stagedPages(r.stateDir, 'users.json');
         if (staged.some((p) => p > lastListedPage && !delivered.has(p))) {
           busy.push({ replica: r, collector: await holdsNamedIds(r.stateDir) });
         }
@@ -116,23 +117,6 @@ class Replicas {
       }),
     );
   }
-}
-
-/** Page numbers of the `page-NNNNNN` folders under a worker's staging (with a `users` file). */
-async function stagedPages(stateDir: string): Promise<number[]> {
-  const pages: number[] = [];
-  const walk = async (dir: string, depth: number): Promise<void> => {
-    const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
-    for (const e of entries) {
-      if (!e.isDirectory()) continue;
-      const m = /^page-(\d+)$/.exec(e.name);
-      const users = path.join(dir, e.name, 'users.json');
-      if (m && (await fs.stat(users).catch(() => null))) pages.push(Number(m[1]));
-      else if (!m && depth < 3) await walk(path.join(dir, e.name), depth + 1);
-    }
-  };
-  await walk(stateDir, 0);
-  return pages;
 }
 
 /** Whether a worker's staging holds the ids the System Log named (it read the log). */

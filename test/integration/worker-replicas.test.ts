@@ -21,6 +21,7 @@ import {
   waitForParts,
 } from '../support/fault-harness';
 import { sleep, temporalClient, testEnv, type TestEnv } from '../support/sync-harness';
+import { stagedPages } from '../support/worker-staging';
 
 jest.setTimeout(240_000);
 
@@ -80,22 +81,6 @@ class Replicas {
   async stopAll(): Promise<void> {
     await Promise.all(this.pools.map((p) => p.pool.stopAll()));
   }
-}
-
-/** Page numbers of the `page-NNNNNN` folders under a worker's staging. */
-async function stagedPages(stateDir: string): Promise<number[]> {
-  const pages: number[] = [];
-  const walk = async (dir: string, depth: number): Promise<void> => {
-    const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
-    for (const e of entries) {
-      if (!e.isDirectory()) continue;
-      const m = /^page-(\d+)$/.exec(e.name);
-      if (m) pages.push(Number(m[1]));
-      else if (depth < 3) await walk(path.join(dir, e.name), depth + 1);
-    }
-  };
-  await walk(stateDir, 0);
-  return pages;
 }
 
 /** Page numbers of the parts the file sink has delivered (`<outDir>/<sync>/page-N.ndjson`). */
