@@ -20,7 +20,9 @@ import {
 } from '../support/sync-harness';
 import { GENEROUS_LIMITS } from '../support/fault-harness';
 
-jest.setTimeout(120_000);
+// Each triggered run is a request, the coordinator and its child sync: several workflow tasks,
+// seconds each on a loaded runner; the bound only keeps a stuck schedule from hanging the suite.
+jest.setTimeout(240_000);
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
