@@ -8,7 +8,7 @@ import { startSync, followSync } from '../../src/cli/sync-runner';
 import { mapUserToOcsf } from '../../src/ocsf/map-user';
 import { validateEvent } from '../../src/ocsf/validate';
 import { OktaSimulator } from '../../src/simulator';
-import { syncWorkflowId } from '../../src/sync/naming';
+import { syncChildWorkflowId, syncWorkflowId } from '../../src/contract';
 import { inProcessWorker, readEvents, temporalClient, testEnv } from '../support/sync-harness';
 import { GENEROUS_LIMITS } from '../support/fault-harness';
 
@@ -57,11 +57,12 @@ describe('full sync of a 3,000-user tenant', () => {
       expect(summary.fallbacks).toBe(0);
 
       // 15 pages at 5 pages per run: the chain continued as new twice, and Temporal says so.
+      // The chain is the coordinator's child; the request that asked for it is one run.
       expect(summary.runs).toBe(3);
+      const childId = syncChildWorkflowId(syncWorkflowId(sim.url, 'full'));
+      expect(summary.child?.workflowId).toBe(childId);
       const runs: string[] = [];
-      for await (const wf of client.workflow.list({
-        query: `WorkflowId = '${syncWorkflowId(sim.url, 'full')}'`,
-      })) {
+      for await (const wf of client.workflow.list({ query: `WorkflowId = '${childId}'` })) {
         runs.push(wf.status.name);
       }
       expect(runs.filter((s) => s === 'CONTINUED_AS_NEW').length).toBe(2);
