@@ -90,6 +90,10 @@ export class ConnectorMetrics implements OktaObserver, SyncMetrics {
     // Names without the exporter's `_total`: it adds it to every counter.
     const counter = (name: string, help: string) =>
       m.createCounter(name.replace(/_total$/, ''), '', help);
+    // Unitless in the SDK's sense: the unit is in each metric's name (`_seconds`).
+    const gauge = (name: string, type: 'int' | 'float', help: string) =>
+      m.createGauge(name, type, '', help);
+    const histogram = (name: string, help: string) => m.createHistogram(name, 'float', '', help);
     this.requests = counter(
       METRIC.oktaRequests,
       'Okta API requests sent (every attempt and page), by endpoint template and status class',
@@ -98,40 +102,32 @@ export class ConnectorMetrics implements OktaObserver, SyncMetrics {
       METRIC.oktaRateLimited,
       'Okta answers 429, by bucket and kind (window: the bucket is spent; concurrency: too many in flight)',
     );
-    this.duration = m.createHistogram(
+    this.duration = histogram(
       METRIC.oktaRequestDuration,
-      'float',
-      '',
       'Okta API request latency, sending to end of response, by endpoint template',
     );
-    this.limit = m.createGauge(
+    this.limit = gauge(
       METRIC.rateLimitLimit,
       'int',
-      '',
       'X-Rate-Limit-Limit of the last Okta response of the bucket',
     );
-    this.remaining = m.createGauge(
+    this.remaining = gauge(
       METRIC.rateLimitRemaining,
       'int',
-      '',
       'X-Rate-Limit-Remaining of the last Okta response of the bucket',
     );
-    this.reset = m.createGauge(
+    this.reset = gauge(
       METRIC.rateLimitReset,
       'int',
-      '',
       'X-Rate-Limit-Reset (Unix seconds, Okta clock) of the last Okta response of the bucket',
     );
-    this.share = m.createGauge(
+    this.share = gauge(
       METRIC.rateLimitShare,
       'float',
-      '',
       'Share of each Okta bucket this worker may use per window (OKTA_RATE_LIMIT_SHARE)',
     );
-    this.wait = m.createHistogram(
+    this.wait = histogram(
       METRIC.rateLimitWait,
-      'float',
-      '',
       'Time Okta requests waited for rate-limit budget, summed per request, by bucket and reason',
     );
     this.listed = counter(METRIC.usersListed, 'Users listed from Okta, by sync mode');
