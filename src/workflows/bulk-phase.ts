@@ -1,7 +1,7 @@
 /**
  * The bulk enrichment strategy's part of the sync workflow, kept apart from the page loop:
  * choosing the strategy, the phase that prepares a bulk sync (membership index and role assignees,
- * read at the same time, before the first page), and which activities enrich a page.
+ * read at the same time, alongside the first pages), and which activities enrich a page.
  */
 import {
   ActivityCancellationType,
@@ -27,6 +27,8 @@ export function strategyOf(
   if (choice === 'bulk' || choice === 'per-user') return choice;
   return mode === 'full' ? 'bulk' : 'per-user';
 }
+
+type Enrich = ActivityInterfaceFor<SyncActivities>;
 
 export const PER_USER: EnrichmentState = {
   strategy: 'per-user',
@@ -90,16 +92,77 @@ export function bulkPhase(opts: BulkPhaseOptions) {
   };
 }
 
-type Enrich = ActivityInterfaceFor<SyncActivities>;
+/**
+ * The sync's enrichment decision as its pages see it. A bulk sync's preparation reads the groups
+ * family (the index) and the role assignees while the pages read factors, a budget of their own:
+ * waiting for the index before the first page would leave that budget idle for the whole build
+ * (hours on a large tenant). A page reads its factors at once, then parks until the decision is
+ * known; a parked page does no Okta work, so the page loop does not count it against
+ * `pageConcurrency` (the run's page count still bounds how far ahead the pages run).
+ */
+export class EnrichmentGate {
+  private state: EnrichmentState | undefined;
+  private settledYet = false;
+  /** Pages whose only work left waits for the decision. */
+  parked = 0;
+
+  constructor(readonly decided: Promise<EnrichmentState>) {
+    decided.then(
+      (state) => {
+        this.state = state;
+        this.settledYet = true;
+      },
+      () => {
+        this.settledYet = true;
+      },
+    );
+  }
+
+  static of(state: EnrichmentState): EnrichmentGate {
+    const gate = new EnrichmentGate(Promise.resolve(state));
+    gate.state = state;
+    gate.settledYet = true;
+    return gate;
+  }
+
+  /**
+   * Runs `f` with the page's enrichment activities: at once when the decision is known (so a
+   * page schedules its activities in the order it always did), else once it is.
+   */
+  withStrategy<T>(enrich: Enrich, f: (s: PageEnrichment) => Promise<T>): Promise<T> {
+    const known = this.state;
+    if (known !== undefined) return f(pageEnrichment(known, enrich));
+    return this.decided.then((d) => f(pageEnrichment(d, enrich)));
+  }
+
+  /** Waits (counted as parked) until the decision is known or the preparation failed. */
+  async park(): Promise<void> {
+    if (this.settledYet) return;
+    this.parked += 1;
+    try {
+      await this.decided.catch(() => undefined);
+    } finally {
+      this.parked -= 1;
+    }
+  }
+
+  /** Settled, whichever way: the preparation's activities are done. */
+  settled(): Promise<void> {
+    return this.decided.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+}
 
 /** The activities that read a page's groups and user roles under the sync's strategy. */
-export function pageEnrichment(
-  state: EnrichmentState,
-  enrich: Enrich,
-): {
+export interface PageEnrichment {
   userGroups: (input: EnrichInput) => Promise<EnrichResult>;
   userRoles: (input: EnrichInput) => Promise<EnrichResult>;
-} {
+}
+
+/** The activities that read a page's groups and user roles under the sync's strategy. */
+export function pageEnrichment(state: EnrichmentState, enrich: Enrich): PageEnrichment {
   const snapshotStart = state.snapshotStart;
   if (state.strategy !== 'bulk' || snapshotStart === null) {
     return { userGroups: enrich.fetchUserGroups, userRoles: enrich.fetchUserRoles };

@@ -17,6 +17,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setHandler,
   TimeoutFailure,
@@ -34,7 +35,8 @@ import {
 import { ErrorType, NON_RETRYABLE_ERROR_TYPES } from '../contract/error-table';
 import { progressQuery, type SyncMemo } from '../contract/temporal-contract';
 import { ENRICHMENT_KINDS } from '../okta/types';
-import { bulkPhase, pageEnrichment, PER_USER } from './bulk-phase';
+import { bulkPhase, EnrichmentGate, PER_USER } from './bulk-phase';
+import type { EnrichmentState } from '../sync/bulk-types';
 import { coordinatorWorkflowIdPrefix } from '../sync/coordination';
 import { makeSyncId } from '../sync/naming';
 import { countSync } from './sync-metrics';
@@ -72,6 +74,8 @@ import { isWorkerLost, PagePlacement, PLACED_SCHEDULE_TO_START } from './page-pl
 export const ENRICH_MAX_ATTEMPTS = 8;
 const DEFAULT_PAGES_PER_RUN = 50;
 const DEFAULT_PAGE_CONCURRENCY = 2;
+/** The patch (`patched`) under which a bulk sync prepares alongside its pages, not before. */
+const PREPARATION_ALONGSIDE_PAGES = 'bulk-preparation-alongside-pages';
 
 /**
  * How long a sync stalls after its worker dies before Temporal retries the activity elsewhere.
@@ -189,8 +193,10 @@ export async function oktaSync(input: SyncInput): Promise<SyncResult> {
   const run = openRun(input, shared, (taskQueue) =>
     activitiesFor(budgetMs, enrichRetry, taskQueue),
   );
-  await prepareEnrichment(run);
+  await startEnrichment(run);
   await runPages(run);
+  // Its activities are done (or cancelled) before the run ends, whichever way it ends.
+  await run.gate.settled();
   if (run.failure !== null) return failSync(run);
   if (run.more || systemLogPending(run.logPhase)) {
     // Let any query/update handler finish before this run's history closes.
@@ -231,7 +237,17 @@ interface SyncRun {
   failure: unknown;
   /** Where deliveries run: the workflow's own scope, not the pages' (see enrichAndDeliver). */
   workflowScope: CancellationScope;
+  /**
+   * Where the pages and a bulk sync's preparation run: when one fails for good, the others are
+   * cancelled rather than left to finish (a revoked token must stop the sync in seconds, not
+   * after every page's retries).
+   */
+  pagesScope: CancellationScope;
+  /** The enrichment decision, known before the first page or (bulk) alongside the pages. */
+  gate: EnrichmentGate;
   addCounters(c: ActivityCounters): void;
+  /** Records the sync's first failure for good and cancels the pages. */
+  fail(err: unknown): void;
 }
 
 /** The run's state (a fresh sync's, from the watermark the coordinator gave), and its handlers. */
@@ -260,9 +276,16 @@ function openRun(
     more: !logPhase.listingDone,
     failure: null,
     workflowScope: CancellationScope.current(),
+    pagesScope: new CancellationScope(),
+    gate: EnrichmentGate.of(state.enrichment ?? PER_USER),
     addCounters: (c) => {
       totals.apiCalls += c.apiCalls;
       totals.rateLimited += c.rateLimited;
+    },
+    fail: (err) => {
+      if (run.failure !== null) return;
+      run.failure = err;
+      run.pagesScope.cancel();
     },
   };
   setHandler(progressQuery, () =>
@@ -294,20 +317,30 @@ function freshState(input: SyncInput): SyncResumeState {
   return state;
 }
 
-async function prepareEnrichment(run: SyncRun): Promise<void> {
+/**
+ * Decides the sync's enrichment. A bulk sync's preparation runs alongside the pages (in their
+ * scope, so a failure on either side stops the other); a sync started before that change (a
+ * history without the patch marker) keeps preparing before its first page, as it did.
+ */
+async function startEnrichment(run: SyncRun): Promise<void> {
   const { input, state } = run;
   if (state.enrichment !== undefined) return;
-  try {
-    const ref = { orgUrl: input.orgUrl, syncId: state.syncId };
-    state.enrichment = await bulk.prepare(
-      input.enrichment,
-      state.effectiveMode,
-      ref,
-      run.addCounters,
-    );
-  } catch (err) {
-    run.failure = err;
+  const ref = { orgUrl: input.orgUrl, syncId: state.syncId };
+  const decide = (): Promise<EnrichmentState> =>
+    bulk
+      .prepare(input.enrichment, state.effectiveMode, ref, run.addCounters)
+      .then((decided) => (state.enrichment = decided));
+  if (!patched(PREPARATION_ALONGSIDE_PAGES)) {
+    try {
+      await decide();
+      run.gate = EnrichmentGate.of(state.enrichment ?? PER_USER);
+    } catch (err) {
+      run.failure = err;
+    }
+    return;
   }
+  run.gate = new EnrichmentGate(run.pagesScope.run(decide));
+  run.gate.decided.catch(run.fail);
 }
 
 async function enrichAndDeliver(
@@ -315,12 +348,17 @@ async function enrichAndDeliver(
   ref: PageRef,
   { enrich, deliver }: PageActs,
 ): Promise<void> {
-  const { state, totals, maxAttempts, addCounters } = run;
-  // Without a decision the preparation failed, and no page runs. A page on a worker without
-  // the bulk strategy's index reads per user (bulk-phase.ts): correct, slower.
-  const strategy = pageEnrichment(state.enrichment ?? PER_USER, enrich);
+  const { state, totals, maxAttempts, addCounters, gate } = run;
+  // Groups and user roles wait for the enrichment decision (a bulk sync's index, read alongside
+  // the first pages); factors need no decision. A page on a worker without the bulk strategy's
+  // index reads per user (bulk-phase.ts): correct, slower.
+  const factorsThenPark = async () => {
+    const factors = await enrich.fetchUserFactors({ ...ref, maxAttempts });
+    await gate.park();
+    return factors;
+  };
   const groupsThenRoles = async () => {
-    addCounters(await strategy.userGroups({ ...ref, maxAttempts }));
+    addCounters(await gate.withStrategy(enrich, (s) => s.userGroups({ ...ref, maxAttempts })));
     const roles = await enrich.fetchGroupRoles({ ...ref, maxAttempts });
     addCounters(roles);
     totals.groupsResolved += roles.fetched;
@@ -331,8 +369,8 @@ async function enrichAndDeliver(
   const [, factors, userRoles] = await pageScope.run(async () => {
     const branches = [
       groupsThenRoles(),
-      enrich.fetchUserFactors({ ...ref, maxAttempts }),
-      strategy.userRoles({ ...ref, maxAttempts }),
+      factorsThenPark(),
+      gate.withStrategy(enrich, (s) => s.userRoles({ ...ref, maxAttempts })),
     ] as const;
     try {
       return await Promise.all(branches);
@@ -448,14 +486,7 @@ async function listNextPage(run: SyncRun): Promise<NextPage> {
 async function runPages(run: SyncRun): Promise<void> {
   const pagesPerRun = positiveOr(run.input.pagesPerRun, DEFAULT_PAGES_PER_RUN);
   const pageConcurrency = positiveOr(run.input.pageConcurrency, DEFAULT_PAGE_CONCURRENCY);
-  // Pages run in one scope: when one fails for good, the others are cancelled rather than left
-  // to finish (a revoked token must stop the sync in seconds, not after every page's retries).
-  const pages = new CancellationScope();
-  const fail = (err: unknown): void => {
-    if (run.failure !== null) return;
-    run.failure = err;
-    pages.cancel();
-  };
+  const { pagesScope: pages, fail, gate } = run;
   const inFlight = new Set<Promise<void>>();
   let pagesThisRun = 0;
   const shouldPause = (): boolean =>
@@ -483,7 +514,8 @@ async function runPages(run: SyncRun): Promise<void> {
         inFlight.delete(p);
       });
     inFlight.add(p);
-    if (inFlight.size >= pageConcurrency) await Promise.race(inFlight);
+    // A page parked on the enrichment decision does no Okta work: the next page may start.
+    await condition(() => run.failure !== null || inFlight.size - gate.parked < pageConcurrency);
   }
   await Promise.all(inFlight);
 }
