@@ -5,6 +5,8 @@
  * its listing and the reading of its members (404), and users holding roles directly and through
  * groups (mapping contract U8, U10, U12).
  */
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { UserInventoryInfo } from '../../src/ocsf/types';
 import { OktaSimulator } from '../../src/simulator';
 import type { SyncResult } from '../../src/sync/types';
@@ -29,9 +31,46 @@ beforeAll(async () => {
 });
 afterAll(async () => sim.close());
 
-async function syncWith(
-  enrichment: 'bulk' | 'per-user',
-): Promise<{ events: UserInventoryInfo[]; result: SyncResult; calls: Record<string, number> }> {
+interface SyncOutcome {
+  events: UserInventoryInfo[];
+  result: SyncResult;
+  calls: Record<string, number>;
+  /** The activities of the sync's first run, in the order its history records them. */
+  activities: ActivityEvent[];
+}
+
+/** An activity's scheduling or completion, by its position in the history. */
+interface ActivityEvent {
+  eventId: number;
+  what: 'scheduled' | 'completed';
+  type: string;
+  /** The page of a page activity (its input's `page`), else null. */
+  page: number | null;
+}
+
+async function activityEvents(handle: WorkflowHandle): Promise<ActivityEvent[]> {
+  const history = await handle.fetchHistory();
+  const scheduled = new Map<number, { type: string; page: number | null }>();
+  const out: ActivityEvent[] = [];
+  const converter = defaultPayloadConverter;
+  for (const e of history.events ?? []) {
+    const eventId = Number(e.eventId);
+    const s = e.activityTaskScheduledEventAttributes;
+    if (s) {
+      const input = s.input?.payloads?.[0];
+      const arg = input ? (converter.fromPayload(input) as { page?: unknown }) : {};
+      const page = typeof arg.page === 'number' ? arg.page : null;
+      const type = s.activityType?.name ?? '?';
+      scheduled.set(eventId, { type, page });
+      out.push({ eventId, what: 'scheduled', type, page });
+    }
+    const c = e.activityTaskCompletedEventAttributes;
+    if (c) out.push({ eventId, what: 'completed', ...scheduled.get(Number(c.scheduledEventId))! });
+  }
+  return out;
+}
+
+async function syncWith(enrichment: 'bulk' | 'per-user'): Promise<SyncOutcome> {
   const t = await testEnv(sim.url, TOKEN, {
     OKTA_OCSF_ENRICHMENT: enrichment,
     OKTA_OCSF_PAGE_CONCURRENCY: '4',
@@ -43,7 +82,10 @@ async function syncWith(
     const run = await runFullSync(client, t.config);
     expect(run.summary).toMatchObject({ status: 'completed', error: null });
     const { events } = await readEvents(t.outDir);
-    return { events, result: run.result!, calls: sim.stats().byEndpoint };
+    const child = run.syncHandle!;
+    const firstRun = client.workflow.getHandle(child.workflowId, run.summary.child!.firstRunId);
+    const activities = await activityEvents(firstRun);
+    return { events, result: run.result!, calls: sim.stats().byEndpoint, activities };
   } finally {
     await close();
     await w.stop();
@@ -109,6 +151,26 @@ test('bulk and per-user full syncs deliver identical events', async () => {
     (u) => emitted.has(u.id) && tenant.userRoles(u.id).some((r) => r.assignmentType === 'USER'),
   );
   expect(bulk.calls['GET /api/v1/users/{id}/groups'] ?? 0).toBe(0);
+
+  // The index is built alongside the pages: factors (a budget of their own) are read while it
+  // builds, by more pages than the page concurrency (4: pages waiting for the index are parked);
+  // a page's groups are read from the index only once it is complete.
+  const indexDone = bulk.activities.find(
+    (a) => a.type === 'buildMembershipIndex' && a.what === 'completed',
+  )!.eventId;
+  const factorsBefore = new Set(
+    bulk.activities
+      .filter((a) => a.type === 'fetchUserFactors' && a.what === 'completed')
+      .filter((a) => a.eventId < indexDone)
+      .map((a) => a.page),
+  );
+  console.log(`pages whose factors were read while the index was built: ${factorsBefore.size}`);
+  expect(factorsBefore.size).toBeGreaterThan(4);
+  const groupsScheduled = bulk.activities.filter(
+    (a) => a.type === 'fetchUserGroupsBulk' && a.what === 'scheduled',
+  );
+  expect(groupsScheduled.length).toBeGreaterThan(0);
+  for (const a of groupsScheduled) expect(a.eventId).toBeGreaterThan(indexDone);
   expect(bulk.calls['GET /api/v1/users/{id}/roles']).toBe(assignees.length);
   expect(bulk.calls['GET /api/v1/users/{id}/factors']).toBe(emitted.size);
   expect(bulk.calls['GET /api/v1/groups/{id}/users']).toBeGreaterThanOrEqual(live.length);
