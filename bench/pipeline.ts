@@ -115,7 +115,11 @@ export async function runPipeline(ctx: BenchContext, spec: PipelineSpec): Promis
     const config = requireConfig(env, { okta: 'url', sink: false });
     const tenant = spec.tenantFacts ? tenantFacts(sim) : null;
     const worker = startWorkerProcess(env, path.join(dir, 'worker.log'), {
-      nodeArgs: spec.workerNodeArgs,
+      // Profiling the worker (e.g. `--cpu-prof --cpu-prof-dir=…`) without changing the profile.
+      nodeArgs: [
+        ...(spec.workerNodeArgs ?? []),
+        ...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      ],
       cliPath: spec.cliPath,
     });
     let memory: WorkerMemory | null = null;
