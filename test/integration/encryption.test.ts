@@ -37,6 +37,7 @@ import {
 import { capturedWorker } from '../support/captured-process';
 import { CLI, temporalClient, testEnv, waitExit } from '../support/sync-harness';
 import { GENEROUS_LIMITS } from '../support/fault-harness';
+import { signalGroup, stopWorker } from '../support/worker-process';
 
 jest.setTimeout(180_000);
 
@@ -96,7 +97,7 @@ describe('with OKTA_OCSF_ENCRYPTION_KEYS, Temporal stores only ciphertext', () =
       expect(failed.status).toBe('failed');
       expect(failed.error).toContain(failureText);
 
-      worker.kill('SIGTERM');
+      signalGroup(worker, 'SIGTERM');
       expect(await waitExit(worker)).toBe(0);
 
       const runs: RunRef[] = [
@@ -175,10 +176,7 @@ describe('with OKTA_OCSF_ENCRYPTION_KEYS, Temporal stores only ciphertext', () =
       const result = await resultOf(codec.client, runs, full.syncId!);
       expect(result).toMatchObject({ orgUrl: sim.url, status: 'completed', syncId: full.syncId });
     } finally {
-      if (worker.exitCode === null && worker.signalCode === null) {
-        worker.kill('SIGKILL');
-        await waitExit(worker);
-      }
+      await stopWorker(worker);
       await codec.close();
       await raw.close();
     }

@@ -33,6 +33,7 @@ import {
   type TestEnv,
 } from '../support/sync-harness';
 import { expectTenantOutput, runFullSync } from '../support/tenant-output';
+import { signalGroup, stopWorker } from '../support/worker-process';
 
 jest.setTimeout(240_000);
 
@@ -224,10 +225,7 @@ describe('short-lived DPoP tokens, as operators run it; no secret anywhere', () 
   });
   afterAll(async () => {
     await slow.close();
-    if (w && w.child.exitCode === null && w.child.signalCode === null) {
-      w.child.kill('SIGKILL');
-      await waitExit(w.child);
-    }
+    if (w) await stopWorker(w.child);
   });
 
   test('tokens renewed mid-sync without a failed page; then a refused scope; histories, logs and outputs searched', async () => {
@@ -272,7 +270,7 @@ describe('short-lived DPoP tokens, as operators run it; no secret anywhere', () 
     expect(refused.status).toBe('failed');
     expect(refused.error).toContain('The following scopes are not allowed: okta.logs.read');
 
-    w.child.kill('SIGTERM');
+    signalGroup(w.child, 'SIGTERM');
     expect(await waitExit(w.child)).toBe(0);
     const logs: Haystack = { name: 'worker stdout+stderr', data: w.output() };
 

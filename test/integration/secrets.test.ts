@@ -22,6 +22,7 @@ import { capturedWorker, type CapturedWorker } from '../support/captured-process
 import { runCli, type CliResult } from '../support/run-cli';
 import { CLI, temporalClient, testEnv, waitExit } from '../support/sync-harness';
 import { GENEROUS_LIMITS } from '../support/fault-harness';
+import { signalGroup, stopWorker } from '../support/worker-process';
 
 jest.setTimeout(180_000);
 
@@ -96,10 +97,7 @@ describe('the Okta token and the Sekoia key stay out of history, logs and CLI ou
   });
 
   afterAll(async () => {
-    if (w && w.child.exitCode === null && w.child.signalCode === null) {
-      w.child.kill('SIGKILL');
-      await waitExit(w.child);
-    }
+    if (w) await stopWorker(w.child);
     await receiver.close();
     await sim.close();
   });
@@ -151,7 +149,7 @@ describe('the Okta token and the Sekoia key stay out of history, logs and CLI ou
     outputs.push({ name: 'CLI status stdout', data: status.stdout });
     outputs.push({ name: 'CLI status stderr', data: status.stderr });
 
-    w.child.kill('SIGTERM');
+    signalGroup(w.child, 'SIGTERM');
     expect(await waitExit(w.child)).toBe(0);
     const logs: Haystack = { name: 'worker stdout+stderr', data: w.output() };
 

@@ -11,7 +11,7 @@
  * from the plan of changes and the simulator's tenant, not from the connector — each once, the
  * deleted one counted, and the per-source counts right.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -20,16 +20,9 @@ import type { AppConfig } from '../../src/config';
 import { mapUserToOcsf } from '../../src/ocsf/map-user';
 import type { UserInventoryInfo } from '../../src/ocsf/types';
 import { OktaSimulator, type TenantChange } from '../../src/simulator';
-import { GENEROUS_LIMITS, timeline, within } from '../support/fault-harness';
-import {
-  CLI,
-  readEvents,
-  sleep,
-  temporalClient,
-  testEnv,
-  waitExit,
-  type TestEnv,
-} from '../support/sync-harness';
+import { GENEROUS_LIMITS, timeline } from '../support/fault-harness';
+import { readEvents, sleep, temporalClient, testEnv, type TestEnv } from '../support/sync-harness';
+import { killWorker, spawnWorker, stopWorker } from '../support/worker-process';
 import { stagedPages } from '../support/worker-staging';
 
 jest.setTimeout(300_000);
@@ -50,11 +43,11 @@ class Replicas {
   start(): Replica {
     const n = this.all.length + 1;
     const stateDir = `${this.t.stateDir}-replica-${n}`;
-    const child = spawn(process.execPath, [CLI, 'worker'], {
-      env: { ...this.t.env, OKTA_OCSF_STATE_DIR: stateDir },
-      stdio: ['ignore', 'ignore', 'pipe'],
-      detached: true,
-    });
+    const child = spawnWorker({ ...this.t.env, OKTA_OCSF_STATE_DIR: stateDir }, [
+      'ignore',
+      'ignore',
+      'pipe',
+    ]);
     const log = path.join(path.dirname(this.t.outDir), `replica-${n}.log`);
     child.stderr?.on('data', (b: Buffer) => void fs.appendFile(log, b).catch(() => {}));
     const r = { child, stateDir };
@@ -68,10 +61,7 @@ class Replicas {
 
   /** SIGKILL to the replica's whole process group: nothing flushed, no graceful shutdown. */
   async kill(r: Replica): Promise<void> {
-    expect(this.alive(r)).toBe(true);
-    process.kill(-r.child.pid!, 'SIGKILL');
-    await waitExit(r.child);
-    expect(r.child.signalCode).toBe('SIGKILL');
+    await killWorker(r.child);
   }
 
   /**
@@ -102,20 +92,7 @@ class Replicas {
   }
 
   async stopAll(): Promise<void> {
-    await Promise.all(
-      this.all.map(async (r) => {
-        if (!this.alive(r)) return;
-        process.kill(-r.child.pid!, 'SIGTERM');
-        const stopped = await within(
-          waitExit(r.child).then(() => true),
-          15_000,
-        );
-        if (stopped !== true && this.alive(r)) {
-          process.kill(-r.child.pid!, 'SIGKILL');
-          await waitExit(r.child);
-        }
-      }),
-    );
+    await Promise.all(this.all.map((r) => stopWorker(r.child)));
   }
 }
 

@@ -3,9 +3,8 @@
  * stdout and stderr captured together (as a log collector would see them). One-shot commands:
  * `runCli` (run-cli.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { CLI } from './sync-harness';
+import type { ChildProcess } from 'node:child_process';
+import { spawnWorker } from './worker-process';
 
 export interface CapturedWorker {
   child: ChildProcess;
@@ -13,12 +12,9 @@ export interface CapturedWorker {
   output(): string;
 }
 
+/** The worker leads its own process group: stop it with `stopWorker` (worker-process.ts). */
 export function capturedWorker(env: NodeJS.ProcessEnv): CapturedWorker {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
-  const child = spawn(process.execPath, [CLI, 'worker'], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnWorker(env);
   const chunks: Buffer[] = [];
   child.stdout?.on('data', (b: Buffer) => chunks.push(b));
   child.stderr?.on('data', (b: Buffer) => chunks.push(b));

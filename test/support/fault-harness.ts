@@ -13,8 +13,9 @@ import type { OktaSimulator } from '../../src/simulator';
 import { querySyncProgress } from '../../src/cli/sync-runner';
 import type { OktaSyncWorkflow } from '../../src/contract';
 import type { SyncProgress } from '../../src/sync/types';
-import { childWorker, readEvents, sleep, waitExit } from './sync-harness';
+import { childWorker, readEvents, sleep } from './sync-harness';
 import { expectedUserIds, expectTenantOutput, tenantEvent } from './tenant-output';
+import { killWorker, stopWorker } from './worker-process';
 
 /**
  * Budgets that do not bind: these tests are about crashes and credentials, not throttling.
@@ -116,44 +117,17 @@ export class WorkerPool {
     return child;
   }
 
-  /** The crash: SIGKILL, nothing flushed, no graceful shutdown; resolves once it is gone. */
+  /**
+   * The crash: SIGKILL to the worker's process group, nothing flushed, no graceful shutdown;
+   * resolves once it is gone (and fails if anything of its group is left).
+   */
   async kill(child: ChildProcess): Promise<void> {
-    expect(child.exitCode).toBeNull(); // it was alive until now
-    child.kill('SIGKILL');
-    await waitExit(child);
-    expect(child.signalCode).toBe('SIGKILL');
+    await killWorker(child);
   }
 
-  /** Stops every child still running (SIGTERM: the graceful path), bounded. */
+  /** Stops every child and its group (SIGTERM: the graceful path, then SIGKILL), bounded. */
   async stopAll(): Promise<void> {
-    await Promise.all(
-      this.children.map(async (c) => {
-        if (c.exitCode !== null || c.signalCode !== null) return;
-        c.kill('SIGTERM');
-        if (
-          (await within(
-            waitExit(c).then(() => true),
-            15_000,
-          )) !== true
-        ) {
-          c.kill('SIGKILL');
-          await waitExit(c);
-        }
-      }),
-    );
-  }
-}
-
-/** `p`'s value, or undefined once `ms` have passed; leaves no timer behind (jest exits cleanly). */
-export async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
+    await Promise.all(this.children.map((c) => stopWorker(c)));
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -13,9 +13,11 @@ import * as path from 'node:path';
 import { loadConfig, type AppConfig } from '../../src/config';
 import type { UserInventoryInfo } from '../../src/ocsf/types';
 import { createSyncWorker, installRuntime, type SyncWorker } from '../../src/worker';
+import { CLI, spawnWorker, waitExit } from './worker-process';
+
+export { CLI, waitExit };
 
 export const REPO = path.resolve(__dirname, '../..');
-export const CLI = path.join(REPO, 'dist/src/client.js');
 
 export function temporalAddress(): string {
   const a = process.env.TEMPORAL_TEST_ADDRESS;
@@ -102,13 +104,12 @@ export async function inProcessWorker(config: AppConfig): Promise<{
   };
 }
 
-/** The worker as operators run it: `okta-ocsf worker`, a child process a test may SIGKILL. */
+/**
+ * The worker as operators run it: `okta-ocsf worker`, a child process leading its own process
+ * group, which a test may SIGKILL (`killWorker`, worker-process.ts).
+ */
 export function childWorker(env: NodeJS.ProcessEnv, logFile?: string): ChildProcess {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
-  const child = spawn(process.execPath, [CLI, 'worker'], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnWorker(env);
   const chunks: Buffer[] = [];
   child.stdout?.on('data', (b: Buffer) => chunks.push(b));
   child.stderr?.on('data', (b: Buffer) => chunks.push(b));
@@ -116,11 +117,6 @@ export function childWorker(env: NodeJS.ProcessEnv, logFile?: string): ChildProc
     child.on('exit', () => void fs.appendFile(logFile, Buffer.concat(chunks)).catch(() => {}));
   }
   return child;
-}
-
-export function waitExit(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
 export async function temporalClient(): Promise<{ client: Client; close: () => Promise<void> }> {
