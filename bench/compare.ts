@@ -22,6 +22,7 @@ export const PER_USER: ProfileName = 'per-user';
 const RATIO_GOALS: Partial<Record<ScenarioName, number>> = {
   'rate-limited': 2.5,
   'rate-limited-per-template': 2.5,
+  'rate-limited-users-family': 2.5,
   unthrottled: 2,
 };
 /** Calls per user in the most-used per-user endpoint family, bulk, api-calls scenario. */

@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Comparison } from './compare';
-import { cpuMsPerUser, type Profile, type ScenarioOutcome } from './scenarios';
+import { cpuMsPerUser, type Profile, type Projection, type ScenarioOutcome } from './scenarios';
 
 export interface MachineInfo {
   cpus: number;
@@ -79,6 +79,7 @@ function keyFigure(o: ScenarioOutcome): string {
   switch (o.scenario) {
     case 'rate-limited':
     case 'rate-limited-per-template':
+    case 'rate-limited-users-family':
       return `efficiency ${fmt(f.efficiency as number, 2)} (bound ${fmt(f.lowerBoundSeconds as number)} s, ${String(f.bindingBucket)})`;
     case 'unthrottled':
       return `${fmt(f.pipelineToBareWalk as number, 2)} × bare walk (${fmt(f.bareWalkUsersPerSecond as number, 0)} users/s)`;
@@ -89,6 +90,11 @@ function keyFigure(o: ScenarioOutcome): string {
         ? `1M users: ${hours(o.projection.projectedSeconds)} (${o.projection.bindingBucket} bound)`
         : '';
   }
+}
+
+/** The projection under Okta's Terraform provider's reading of the buckets. */
+function usersFamily(p: Projection): string {
+  return `; if Okta counted everything under /api/v1/users as one users bucket: ${hours(p.usersFamilyRateLimitSeconds)} on ${p.usersFamilyBindingWindow}`;
 }
 
 function hours(s: number): string {
@@ -157,7 +163,8 @@ export function renderTargets(outcomes: ScenarioOutcome[]): string {
         `${o.scenario} [${o.profile}] projection to ${p.users} users: throughput ${hours(p.throughputSeconds)}, ` +
           `rate limits (Enterprise, share ${p.share}) ${hours(p.rateLimitSeconds)} on ${p.bindingBucket}, ` +
           `${hours(p.phasedRateLimitSeconds)} with the preparation before the pages → ${hours(p.projectedSeconds)}; ` +
-          `if Okta counted each endpoint apart: ${hours(p.perTemplateRateLimitSeconds)} on ${p.bindingTemplate}`,
+          `if Okta counted each endpoint apart: ${hours(p.perTemplateRateLimitSeconds)} on ${p.bindingTemplate}` +
+          usersFamily(p),
       );
     }
   }
@@ -221,7 +228,8 @@ export function renderComparison(c: Comparison | null): string {
       out.push(
         `1,000,000 users, ${name}: ${hours(p.projectedSeconds)} (Enterprise budgets as Okta's buckets, share ${p.share}: ` +
           `${hours(p.rateLimitSeconds)} on ${p.bindingBucket} if every bucket ran at once, ${hours(p.phasedRateLimitSeconds)} with the preparation first; ` +
-          `throughput alone ${hours(p.throughputSeconds)}); if Okta counted each endpoint apart: ${hours(p.perTemplateRateLimitSeconds)} (${p.bindingTemplate})`,
+          `throughput alone ${hours(p.throughputSeconds)}); if Okta counted each endpoint apart: ${hours(p.perTemplateRateLimitSeconds)} (${p.bindingTemplate})` +
+          usersFamily(p),
       );
     }
   }

@@ -3,6 +3,7 @@
  */
 
 import { BUCKET_IDS, type BucketId } from '../okta/buckets';
+import { BUCKET_GROUPINGS, type BucketGrouping } from './bucket-grouping';
 import { type FaultOptions, validateFaults } from './faults';
 import type { OAuthSimOptions } from './oauth/authorization-server';
 
@@ -29,9 +30,12 @@ export interface SimulatorOptions {
   concurrencyLimit?: number;
   faults?: FaultOptions;
   /**
-   * How requests are counted: `buckets` (default) as Okta's published table (`okta/buckets.ts`:
-   * a user's groups, factors and roles share the `/api/v1` bucket); `per-template`: every
-   * endpoint template has its own window, with its bucket's limit (as if Okta counted them apart).
+   * How requests are counted (`bucket-grouping.ts`): `buckets` (default) as Okta's published
+   * table (`okta/buckets.ts`: a user's groups, factors and roles share the `/api/v1` bucket);
+   * `per-template`: every endpoint template has its own window, with its bucket's limit (as if
+   * Okta counted them apart); `users-family`: as Okta's Terraform provider reads it, everything
+   * at or below `/api/v1/users` shares one window with the `users-list` limit, the rest as
+   * `buckets`.
    */
   bucketGrouping?: BucketGrouping;
   /** At least one non-deprovisioned user is in exactly this many groups; default min(450, groups). */
@@ -42,15 +46,14 @@ export interface SimulatorOptions {
   oauth?: OAuthSimOptions;
 }
 
-export type BucketGrouping = 'buckets' | 'per-template';
+export type { BucketGrouping };
 
 export function bucketGroupingOf(value: unknown, name = 'bucketGrouping'): BucketGrouping {
-  if (value !== 'buckets' && value !== 'per-template') {
-    throw new TypeError(
-      `${name} must be "buckets" or "per-template" (got ${JSON.stringify(value)})`,
-    );
+  if (!(BUCKET_GROUPINGS as readonly unknown[]).includes(value)) {
+    const allowed = BUCKET_GROUPINGS.map((g) => `"${g}"`).join(', ');
+    throw new TypeError(`${name} must be one of ${allowed} (got ${JSON.stringify(value)})`);
   }
-  return value;
+  return value as BucketGrouping;
 }
 
 export interface ResolvedOptions {

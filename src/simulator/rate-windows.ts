@@ -35,8 +35,8 @@ export class RateWindows {
   ) {}
 
   /**
-   * Counts one request against the window `key` (default: the bucket itself; with the
-   * per-template grouping, the endpoint template) if it has budget left; `bucket` gives the limit.
+   * Counts one request against the window `key` (default: the bucket itself; other groupings
+   * choose other keys, `bucket-grouping.ts`) if it has budget left; `bucket` gives the limit.
    */
   take(bucket: BucketId, key: string = bucket): WindowDecision {
     const now = this.clock();

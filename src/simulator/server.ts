@@ -16,6 +16,7 @@ import type { AddressInfo } from 'node:net';
 
 import { bucketFor, type BucketId } from '../okta/buckets';
 import { ApiError, groupNotFound } from './api-error';
+import { countingWindow } from './bucket-grouping';
 import { BulkEndpoints } from './bulk-endpoints';
 import { CursorCodec } from './cursor';
 import { type FaultOptions, FaultInjector, validateFaults } from './faults';
@@ -274,10 +275,8 @@ export class OktaSimulator {
       return;
     }
     try {
-      const window = this.windows.take(
-        bucket,
-        this.opts.bucketGrouping === 'per-template' ? endpoint : bucket,
-      );
+      const counted = countingWindow(this.opts.bucketGrouping, method, url.pathname);
+      const window = this.windows.take(counted.bucket, counted.key);
       const rateHeaders = {
         'X-Rate-Limit-Limit': String(window.limit),
         'X-Rate-Limit-Remaining': String(window.remaining),
