@@ -75,19 +75,19 @@ export interface ResolvedOptions {
 }
 
 /**
- * Okta Enterprise-like budgets per minute (Okta's "Management rate limits": list users 600, a
- * single user and most other endpoints 1000–2000). The org-wide 50 %-per-token share is the
- * client's concern, not enforced here.
+ * Okta's last published Enterprise budgets per minute (okta-api-facts.md, "Rate-limit buckets"):
+ * `/api/v1/groups` 600, `/api/v1/groups/{id}` 600, list users 600, a single user 1000, the System
+ * Log 50 and the `/api/v1` catch-all 600 (Workforce orgs get up to twice as much). The org-wide
+ * 50 %-per-token share is the client's concern, not enforced here.
  */
 export const DEFAULT_RATE_LIMITS: Readonly<Record<BucketId, number>> = {
   'users-list': 600,
-  'user-by-id': 2000,
-  groups: 1000,
-  'group-by-id': 1000,
-  // Okta's published System Log budgets are 50 (Enterprise) to 120 (Workforce) a minute.
-  'system-log': 60,
-  'api-v1': 1200,
-  other: 1200,
+  'user-by-id': 1000,
+  groups: 600,
+  'group-by-id': 600,
+  'system-log': 50,
+  'api-v1': 600,
+  other: 600,
 };
 
 export const LIMITS = {

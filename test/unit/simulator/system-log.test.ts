@@ -176,7 +176,7 @@ describe('simulated System Log', () => {
 
   test('its own small bucket, and a 403 when access is denied', async () => {
     const r = await logs('limit=1');
-    expect(r.headers['x-rate-limit-limit']).toBe('60');
+    expect(r.headers['x-rate-limit-limit']).toBe('50'); // Okta's published Enterprise System Log budget;
     expect(sim.stats().byBucket['system-log']?.requests).toBeGreaterThan(0);
     sim.setSystemLogDenied('You do not have permission to perform the requested action');
     const denied = await logs('limit=1');
