@@ -162,7 +162,7 @@ export function renderTargets(outcomes: ScenarioOutcome[]): string {
       lines.push(
         `${o.scenario} [${o.profile}] projection to ${p.users} users: throughput ${hours(p.throughputSeconds)}, ` +
           `rate limits (Enterprise, share ${p.share}) ${hours(p.rateLimitSeconds)} on ${p.bindingBucket}, ` +
-          `${hours(p.phasedRateLimitSeconds)} with the preparation before the pages → ${hours(p.projectedSeconds)}; ` +
+          `→ ${hours(p.projectedSeconds)}; ` +
           `if Okta counted each endpoint apart: ${hours(p.perTemplateRateLimitSeconds)} on ${p.bindingTemplate}` +
           usersFamily(p),
       );
@@ -227,7 +227,7 @@ export function renderComparison(c: Comparison | null): string {
     ] as const) {
       out.push(
         `1,000,000 users, ${name}: ${hours(p.projectedSeconds)} (Enterprise budgets as Okta's buckets, share ${p.share}: ` +
-          `${hours(p.rateLimitSeconds)} on ${p.bindingBucket} if every bucket ran at once, ${hours(p.phasedRateLimitSeconds)} with the preparation first; ` +
+          `${hours(p.rateLimitSeconds)} on ${p.bindingBucket}; ` +
           `throughput alone ${hours(p.throughputSeconds)}); if Okta counted each endpoint apart: ${hours(p.perTemplateRateLimitSeconds)} (${p.bindingTemplate})` +
           usersFamily(p),
       );
