@@ -96,32 +96,24 @@ export function bulkPhase(opts: BulkPhaseOptions) {
  * The sync's enrichment decision as its pages see it. A bulk sync's preparation reads the groups
  * family (the index) and the role assignees while the pages read factors, a budget of their own:
  * waiting for the index before the first page would leave that budget idle for the whole build
- * (hours on a large tenant). A page reads its factors at once, then parks until the decision is
- * known; a parked page does no Okta work, so the page loop does not count it against
- * `pageConcurrency` (the run's page count still bounds how far ahead the pages run).
+ * (hours on a large tenant). A page reads its factors at once and its groups and roles once the
+ * decision is known.
  */
 export class EnrichmentGate {
   private state: EnrichmentState | undefined;
-  private settledYet = false;
-  /** Pages whose only work left waits for the decision. */
-  parked = 0;
 
   constructor(readonly decided: Promise<EnrichmentState>) {
     decided.then(
       (state) => {
         this.state = state;
-        this.settledYet = true;
       },
-      () => {
-        this.settledYet = true;
-      },
+      () => undefined,
     );
   }
 
   static of(state: EnrichmentState): EnrichmentGate {
     const gate = new EnrichmentGate(Promise.resolve(state));
     gate.state = state;
-    gate.settledYet = true;
     return gate;
   }
 
@@ -133,17 +125,6 @@ export class EnrichmentGate {
     const known = this.state;
     if (known !== undefined) return f(pageEnrichment(known, enrich));
     return this.decided.then((d) => f(pageEnrichment(d, enrich)));
-  }
-
-  /** Waits (counted as parked) until the decision is known or the preparation failed. */
-  async park(): Promise<void> {
-    if (this.settledYet) return;
-    this.parked += 1;
-    try {
-      await this.decided.catch(() => undefined);
-    } finally {
-      this.parked -= 1;
-    }
   }
 
   /** Settled, whichever way: the preparation's activities are done. */

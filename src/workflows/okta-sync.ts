@@ -35,7 +35,7 @@ import {
 import { ErrorType, NON_RETRYABLE_ERROR_TYPES } from '../contract/error-table';
 import { progressQuery, type SyncMemo } from '../contract/temporal-contract';
 import { ENRICHMENT_KINDS } from '../okta/types';
-import { bulkPhase, EnrichmentGate, PER_USER } from './bulk-phase';
+import { bulkPhase, EnrichmentGate, PER_USER, strategyOf } from './bulk-phase';
 import type { EnrichmentState } from '../sync/bulk-types';
 import { coordinatorWorkflowIdPrefix } from '../sync/coordination';
 import { makeSyncId } from '../sync/naming';
@@ -74,8 +74,18 @@ import { isWorkerLost, PagePlacement, PLACED_SCHEDULE_TO_START } from './page-pl
 export const ENRICH_MAX_ATTEMPTS = 8;
 const DEFAULT_PAGES_PER_RUN = 50;
 const DEFAULT_PAGE_CONCURRENCY = 2;
-/** The patch (`patched`) under which a bulk sync prepares alongside its pages, not before. */
+/**
+ * The patch (`patched`) under which a bulk sync prepares alongside its pages, not before, and its
+ * pages read factors first (enrichFactorsFirst).
+ */
 const PREPARATION_ALONGSIDE_PAGES = 'bulk-preparation-alongside-pages';
+/**
+ * Bulk pages past their factors that may read groups, roles and deliver at once, per page of
+ * `pageConcurrency`: each has activities on its worker, whose slots (OKTA_OCSF_WORKER_ACTIVITIES,
+ * 20 by default) a burst of pages released by the index must not fill for longer than
+ * PLACED_SCHEDULE_TO_START.
+ */
+const FINISHING_PAGES_PER_PAGE = 2;
 
 /**
  * How long a sync stalls after its worker dies before Temporal retries the activity elsewhere.
@@ -245,6 +255,12 @@ interface SyncRun {
   pagesScope: CancellationScope;
   /** The enrichment decision, known before the first page or (bulk) alongside the pages. */
   gate: EnrichmentGate;
+  /** Bulk, this version on: a page reads its factors, then the rest (enrichFactorsFirst). */
+  factorsFirst: boolean;
+  /** Pages that count against `pageConcurrency` (bulk: until their factors are read). */
+  activePages: number;
+  /** Bulk pages past their factors reading the rest or delivering (FINISHING_PAGES_PER_PAGE). */
+  finishingPages: number;
   addCounters(c: ActivityCounters): void;
   /** Records the sync's first failure for good and cancels the pages. */
   fail(err: unknown): void;
@@ -278,6 +294,9 @@ function openRun(
     workflowScope: CancellationScope.current(),
     pagesScope: new CancellationScope(),
     gate: EnrichmentGate.of(state.enrichment ?? PER_USER),
+    factorsFirst: false,
+    activePages: 0,
+    finishingPages: 0,
     addCounters: (c) => {
       totals.apiCalls += c.apiCalls;
       totals.rateLimited += c.rateLimited;
@@ -324,13 +343,15 @@ function freshState(input: SyncInput): SyncResumeState {
  */
 async function startEnrichment(run: SyncRun): Promise<void> {
   const { input, state } = run;
+  const strategy = state.enrichment?.strategy ?? strategyOf(input.enrichment, state.effectiveMode);
+  run.factorsFirst = strategy === 'bulk' && patched(PREPARATION_ALONGSIDE_PAGES);
   if (state.enrichment !== undefined) return;
   const ref = { orgUrl: input.orgUrl, syncId: state.syncId };
   const decide = (): Promise<EnrichmentState> =>
     bulk
       .prepare(input.enrichment, state.effectiveMode, ref, run.addCounters)
       .then((decided) => (state.enrichment = decided));
-  if (!patched(PREPARATION_ALONGSIDE_PAGES)) {
+  if (!run.factorsFirst) {
     try {
       await decide();
       run.gate = EnrichmentGate.of(state.enrichment ?? PER_USER);
@@ -343,45 +364,103 @@ async function startEnrichment(run: SyncRun): Promise<void> {
   run.gate.decided.catch(run.fail);
 }
 
+/** A page's place among the `pageConcurrency` pages; given up once, at the latest when it ends. */
+interface PageSlot {
+  release(): void;
+}
+
 async function enrichAndDeliver(
   run: SyncRun,
   ref: PageRef,
   { enrich, deliver }: PageActs,
+  slot?: PageSlot,
 ): Promise<void> {
-  const { state, totals, maxAttempts, addCounters, gate } = run;
-  // Groups and user roles wait for the enrichment decision (a bulk sync's index, read alongside
-  // the first pages); factors need no decision. A page on a worker without the bulk strategy's
-  // index reads per user (bulk-phase.ts): correct, slower.
-  const factorsThenPark = async () => {
-    const factors = await enrich.fetchUserFactors({ ...ref, maxAttempts });
-    await gate.park();
-    return factors;
-  };
-  const groupsThenRoles = async () => {
-    addCounters(await gate.withStrategy(enrich, (s) => s.userGroups({ ...ref, maxAttempts })));
-    const roles = await enrich.fetchGroupRoles({ ...ref, maxAttempts });
-    addCounters(roles);
-    totals.groupsResolved += roles.fetched;
-  };
-  // In a scope of the page's own: when one enrichment fails, the others are stopped and
-  // waited for before the page is redone elsewhere or fails (no late write to its staging).
+  if (!run.factorsFirst) {
+    await enrichAtOnce(run, ref, enrich);
+    return deliverPage(run, ref, deliver);
+  }
+  // Bulk: the page reads its factors (the per-user budget) in its place among the
+  // `pageConcurrency` pages, then gives the place up. Its groups (the index), group roles (the
+  // groups family) and roles (a few assignees) spend none of that budget, so the next pages'
+  // factors do not wait for them, nor for the index while it builds.
+  run.addCounters(await enrich.fetchUserFactors({ ...ref, maxAttempts: run.maxAttempts }));
+  slot?.release();
+  await run.gate.decided;
+  await condition(() => run.finishingPages < FINISHING_PAGES_PER_PAGE * pageConcurrencyOf(run));
+  run.finishingPages += 1;
+  try {
+    const [, userRoles] = await inPageScope(
+      () =>
+        [
+          groupsThenGroupRoles(run, ref, enrich),
+          run.gate.withStrategy(enrich, (s) =>
+            s.userRoles({ ...ref, maxAttempts: run.maxAttempts }),
+          ),
+        ] as const,
+    );
+    run.addCounters(userRoles);
+    await deliverPage(run, ref, deliver);
+  } finally {
+    run.finishingPages -= 1;
+  }
+}
+
+/**
+ * The per-user strategy's page (and a bulk sync's started before PREPARATION_ALONGSIDE_PAGES):
+ * groups then group roles, factors and roles at once. A page on a worker without the bulk
+ * strategy's index reads per user (bulk-phase.ts): correct, slower.
+ */
+async function enrichAtOnce(run: SyncRun, ref: PageRef, enrich: PageActs['enrich']): Promise<void> {
+  const { maxAttempts, addCounters, gate } = run;
+  const [, factors, userRoles] = await inPageScope(
+    () =>
+      [
+        groupsThenGroupRoles(run, ref, enrich),
+        enrich.fetchUserFactors({ ...ref, maxAttempts }),
+        gate.withStrategy(enrich, (s) => s.userRoles({ ...ref, maxAttempts })),
+      ] as const,
+  );
+  addCounters(factors);
+  addCounters(userRoles);
+}
+
+async function groupsThenGroupRoles(
+  run: SyncRun,
+  ref: PageRef,
+  enrich: PageActs['enrich'],
+): Promise<void> {
+  const { maxAttempts, addCounters, gate, totals } = run;
+  addCounters(await gate.withStrategy(enrich, (s) => s.userGroups({ ...ref, maxAttempts })));
+  const roles = await enrich.fetchGroupRoles({ ...ref, maxAttempts });
+  addCounters(roles);
+  totals.groupsResolved += roles.fetched;
+}
+
+/**
+ * A page's reads in a scope of their own: when one fails, the others are stopped and waited for
+ * before the page is redone elsewhere or fails (no late write to its staging).
+ */
+async function inPageScope<T extends readonly unknown[]>(
+  start: () => { readonly [K in keyof T]: Promise<T[K]> },
+): Promise<T> {
   const pageScope = new CancellationScope();
-  const [, factors, userRoles] = await pageScope.run(async () => {
-    const branches = [
-      groupsThenRoles(),
-      factorsThenPark(),
-      gate.withStrategy(enrich, (s) => s.userRoles({ ...ref, maxAttempts })),
-    ] as const;
+  return pageScope.run(async () => {
+    const branches = start();
     try {
-      return await Promise.all(branches);
+      return (await Promise.all(branches)) as unknown as T;
     } catch (err) {
       pageScope.cancel();
       await Promise.allSettled(branches);
       throw err;
     }
   });
-  addCounters(factors);
-  addCounters(userRoles);
+}
+
+async function deliverPage(
+  run: SyncRun,
+  ref: PageRef,
+  deliver: PageActs['deliver'],
+): Promise<void> {
   // Outside the pages' scope (only cancelling the workflow itself cancels it): a page that
   // reached delivery is delivered and counted even when another page fails the sync (its data
   // is complete; the sink does not depend on Okta). Cancelling it would not stop a delivery
@@ -390,8 +469,8 @@ async function enrichAndDeliver(
   const delivered = await new CancellationScope({
     cancellable: true,
     parent: run.workflowScope,
-  }).run(() => deliver.deliverPage({ ...ref, runNumber: state.runNumber }));
-  addDelivery(totals, delivered);
+  }).run(() => deliver.deliverPage({ ...ref, runNumber: run.state.runNumber }));
+  addDelivery(run.totals, delivered);
   run.location = delivered.location ?? run.location;
 }
 
@@ -410,6 +489,7 @@ async function processPage(
   on: PlacedOn | null,
   relist: ListUsersPageInput | null,
   byId: ChangedUsersPage | null,
+  slot: PageSlot,
 ): Promise<void> {
   if (byId !== null) {
     const { placement, state, logPhase, addCounters } = run;
@@ -417,9 +497,9 @@ async function processPage(
       enrichAndDeliver(run, r, acts),
     );
   }
-  if (on === null || relist === null) return enrichAndDeliver(run, ref, run.shared);
+  if (on === null || relist === null) return enrichAndDeliver(run, ref, run.shared, slot);
   try {
-    await enrichAndDeliver(run, ref, on.acts);
+    await enrichAndDeliver(run, ref, on.acts, slot);
   } catch (err) {
     if (!isWorkerLost(err)) throw err;
     run.placement.lost(ref, on.taskQueue, err);
@@ -427,7 +507,7 @@ async function processPage(
       ref,
       async (acts) => {
         run.addCounters(await acts.okta.listUsersPage(relist));
-        await enrichAndDeliver(run, ref, acts);
+        await enrichAndDeliver(run, ref, acts, slot);
       },
       1,
     );
@@ -485,8 +565,8 @@ async function listNextPage(run: SyncRun): Promise<NextPage> {
 /** Lists and enriches pages until the sync is done, fails, or this run has done its share. */
 async function runPages(run: SyncRun): Promise<void> {
   const pagesPerRun = positiveOr(run.input.pagesPerRun, DEFAULT_PAGES_PER_RUN);
-  const pageConcurrency = positiveOr(run.input.pageConcurrency, DEFAULT_PAGE_CONCURRENCY);
-  const { pagesScope: pages, fail, gate } = run;
+  const pageConcurrency = pageConcurrencyOf(run);
+  const { pagesScope: pages, fail } = run;
   const inFlight = new Set<Promise<void>>();
   let pagesThisRun = 0;
   const shouldPause = (): boolean =>
@@ -506,18 +586,36 @@ async function runPages(run: SyncRun): Promise<void> {
     if (next.users === 0) continue; // an empty listed page
     run.pagesInFlight += 1;
     const { ref, on, relist, byId } = next;
+    const slot = takePageSlot(run);
     const p: Promise<void> = pages
-      .run(() => processPage(run, ref, on, relist, byId))
+      .run(() => processPage(run, ref, on, relist, byId, slot))
       .catch(fail)
       .finally(() => {
+        slot.release();
         run.pagesInFlight -= 1;
         inFlight.delete(p);
       });
     inFlight.add(p);
-    // A page parked on the enrichment decision does no Okta work: the next page may start.
-    await condition(() => run.failure !== null || inFlight.size - gate.parked < pageConcurrency);
+    await condition(() => run.failure !== null || run.activePages < pageConcurrency);
   }
   await Promise.all(inFlight);
+}
+
+function pageConcurrencyOf(run: SyncRun): number {
+  return positiveOr(run.input.pageConcurrency, DEFAULT_PAGE_CONCURRENCY);
+}
+
+/** A place among the `pageConcurrency` pages, taken as the page starts. */
+function takePageSlot(run: SyncRun): PageSlot {
+  run.activePages += 1;
+  let held = true;
+  return {
+    release: () => {
+      if (!held) return;
+      held = false;
+      run.activePages -= 1;
+    },
+  };
 }
 
 /** Ends a failed sync: its staging dropped, the failure (with the totals) reported. */
