@@ -83,9 +83,11 @@ const PREPARATION_ALONGSIDE_PAGES = 'bulk-preparation-alongside-pages';
  * Bulk pages past their factors that may read groups, roles and deliver at once, per page of
  * `pageConcurrency`: each has activities on its worker, whose slots (OKTA_OCSF_WORKER_ACTIVITIES,
  * 20 by default) a burst of pages released by the index must not fill for longer than
- * PLACED_SCHEDULE_TO_START.
+ * PLACED_SCHEDULE_TO_START, and whose memory adds to the index build's while it runs (the bench's
+ * 50,000-user peak RSS: 402–404 MB with two per page, against a 400 MB target). One is enough:
+ * their Okta reads are few (group roles are read once per group, joined across pages).
  */
-const FINISHING_PAGES_PER_PAGE = 2;
+const FINISHING_PAGES_PER_PAGE = 1;
 
 /**
  * How long a sync stalls after its worker dies before Temporal retries the activity elsewhere.
