@@ -118,7 +118,10 @@ describe('a token revoked during a sync', () => {
   afterAll(async () => sim.close());
 
   test('fails fast naming the auth problem; pages delivered before stay intact and are counted', async () => {
-    const t = await testEnv(sim.url, 'live-token');
+    // Per-user enrichment: every page reads Okta until it is delivered, so a revocation between
+    // pages meets calls in flight. (Bulk reads factors ahead and groups from its index: by the
+    // third delivered page its reads may all be done. Its preparation's 401 is the first test's.)
+    const t = await testEnv(sim.url, 'live-token', { OKTA_OCSF_ENRICHMENT: 'per-user' });
     const w = await inProcessWorker(t.config);
     const { client, close } = await temporalClient();
     let progress: ProgressRecorder | undefined;
@@ -217,7 +220,9 @@ describe('a token revoked while a page is being delivered', () => {
   afterAll(async () => sim.close());
 
   test('the page in delivery is delivered and counted, or neither; no staged data is left', async () => {
-    const t = await testEnv(sim.url, 'live-token');
+    // Per-user enrichment, for the reason given in the test above: the next page must still have
+    // Okta reads to make when the token is revoked.
+    const t = await testEnv(sim.url, 'live-token', { OKTA_OCSF_ENRICHMENT: 'per-user' });
     // The file sink, held back on the third part for a few seconds: the sync fails (the next
     // page meets the revoked token) while that delivery is under way.
     const HELD_PART = 'page-000003';

@@ -116,16 +116,23 @@ describe('with OKTA_OCSF_ENCRYPTION_KEYS, Temporal stores only ciphertext', () =
       const { histories, haystacks } = await historyHaystacks(raw.client, runs);
       const logs: Haystack = { name: 'worker stdout+stderr', data: w.output() };
 
-      // 1. Every payload of every run is encrypted with our key; every failure is opaque.
+      // 1. Every payload of every run is encrypted with our key; every failure is opaque. Except
+      // what `patched()` records, which Temporal's SDK core writes outside the payload codec: the
+      // patch's id, in its marker and in the TemporalChangeVersion search attribute — checked to
+      // be exactly that and nothing else.
       let payloadCount = 0;
-      for (const h of histories) {
-        const payloads = payloadsIn(h);
+      for (const full of histories) {
+        const { events, patchRecords } = withoutPatchRecords(full);
+        for (const p of patchRecords) {
+          expect(PATCH_RECORDS).toContainEqual(defaultPayloadConverter.fromPayload(p));
+        }
+        const payloads = payloadsIn(events);
         payloadCount += payloads.length;
         for (const p of payloads) {
           expect(encodingOf(p)).toBe(ENCRYPTED_ENCODING);
           expect(Buffer.from(p.metadata!['encryption-key-id']!).toString()).toBe('it-key-1');
         }
-        for (const f of failuresIn(h)) {
+        for (const f of failuresIn(full)) {
           expect(f.message).toBe('Encoded failure');
           expect(f.stackTrace ?? '').toBe('');
           expect(f.encodedAttributes).toBeTruthy();
@@ -210,4 +217,31 @@ async function resultOf(client: Client, runs: RunRef[], syncId: string): Promise
     if (v.syncId === syncId) return v;
   }
   return null;
+}
+
+/**
+ * What `patched('bulk-preparation-alongside-pages')` writes (src/workflows/okta-sync.ts): its
+ * marker's data and the TemporalChangeVersion search attribute's value, as Temporal documents
+ * them — the patch id, never data of a sync.
+ */
+const PATCH_ID = 'bulk-preparation-alongside-pages';
+const PATCH_RECORDS: unknown[] = [{ id: PATCH_ID, deprecated: false }, [PATCH_ID]];
+
+/** The history without `patched()`'s records, and those records' payloads. */
+function withoutPatchRecords(h: History): { events: unknown[]; patchRecords: Payload[] } {
+  const patchRecords: Payload[] = [];
+  const events = (h.events ?? []).filter((e) => {
+    const marker = e.markerRecordedEventAttributes;
+    if (marker?.markerName === 'core_patch') {
+      patchRecords.push(...payloadsIn(marker.details));
+      return false;
+    }
+    const fields = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields;
+    if (fields && Object.keys(fields).every((k) => k === 'TemporalChangeVersion')) {
+      patchRecords.push(...payloadsIn(fields));
+      return false;
+    }
+    return true;
+  });
+  return { events, patchRecords };
 }
