@@ -6,7 +6,9 @@
  * Per page: `listUsersPage` (sequential — each cursor comes from the previous page), then in
  * parallel `fetchUserGroups` → `fetchGroupRoles`, `fetchUserFactors`, `fetchUserRoles`, then
  * `deliverPage`. While a page is being enriched the next one is listed and enriched too
- * (`pageConcurrency`), so the Okta budget is not idle at page boundaries.
+ * (`pageConcurrency`), so the Okta budget is not idle at page boundaries. A bulk sync's page reads
+ * `fetchUserFactors` first and the rest once the membership index, built alongside, is complete
+ * (enrichAndDeliver).
  */
 import {
   ActivityCancellationType,
@@ -259,6 +261,8 @@ interface SyncRun {
   gate: EnrichmentGate;
   /** Bulk, this version on: a page reads its factors, then the rest (enrichFactorsFirst). */
   factorsFirst: boolean;
+  /** Pages enriched at once (`SyncInput.pageConcurrency`, default DEFAULT_PAGE_CONCURRENCY). */
+  pageConcurrency: number;
   /** Pages that count against `pageConcurrency` (bulk: until their factors are read). */
   activePages: number;
   /** Bulk pages past their factors reading the rest or delivering (FINISHING_PAGES_PER_PAGE). */
@@ -297,6 +301,7 @@ function openRun(
     pagesScope: new CancellationScope(),
     gate: EnrichmentGate.of(state.enrichment ?? PER_USER),
     factorsFirst: false,
+    pageConcurrency: positiveOr(input.pageConcurrency, DEFAULT_PAGE_CONCURRENCY),
     activePages: 0,
     finishingPages: 0,
     addCounters: (c) => {
@@ -388,7 +393,7 @@ async function enrichAndDeliver(
   run.addCounters(await enrich.fetchUserFactors({ ...ref, maxAttempts: run.maxAttempts }));
   slot?.release();
   await run.gate.decided;
-  await condition(() => run.finishingPages < FINISHING_PAGES_PER_PAGE * pageConcurrencyOf(run));
+  await condition(() => run.finishingPages < FINISHING_PAGES_PER_PAGE * run.pageConcurrency);
   run.finishingPages += 1;
   try {
     const [, userRoles] = await inPageScope(
@@ -567,8 +572,7 @@ async function listNextPage(run: SyncRun): Promise<NextPage> {
 /** Lists and enriches pages until the sync is done, fails, or this run has done its share. */
 async function runPages(run: SyncRun): Promise<void> {
   const pagesPerRun = positiveOr(run.input.pagesPerRun, DEFAULT_PAGES_PER_RUN);
-  const pageConcurrency = pageConcurrencyOf(run);
-  const { pagesScope: pages, fail } = run;
+  const { pagesScope: pages, fail, pageConcurrency } = run;
   const inFlight = new Set<Promise<void>>();
   let pagesThisRun = 0;
   const shouldPause = (): boolean =>
@@ -601,10 +605,6 @@ async function runPages(run: SyncRun): Promise<void> {
     await condition(() => run.failure !== null || run.activePages < pageConcurrency);
   }
   await Promise.all(inFlight);
-}
-
-function pageConcurrencyOf(run: SyncRun): number {
-  return positiveOr(run.input.pageConcurrency, DEFAULT_PAGE_CONCURRENCY);
 }
 
 /** A place among the `pageConcurrency` pages, taken as the page starts. */
