@@ -67,15 +67,13 @@ export async function fetchUserGroupsBulk(
     input.page,
     USERS,
   );
-  const byId = new Map(users.map((u) => [u.id, u]));
   const snapshotMs = Date.parse(input.snapshotStart);
-  return enrichPage<OktaGroup[]>(p.staging, s, input, GROUPS, [], async (id, call) => {
-    const u = byId.get(id);
-    if (index && u && !changedSince(u, snapshotMs)) {
-      const groups = await index.groupsOf(id);
-      if (groups !== undefined) return groups;
-    }
-    return s.listUserGroups(id, call);
+  const fromIndex = index
+    ? await index.groupsOfMany(users.filter((u) => !changedSince(u, snapshotMs)).map((u) => u.id))
+    : new Map<string, OktaGroup[]>();
+  return enrichPage<OktaGroup[]>(p.staging, s, input, GROUPS, [], (id, call) => {
+    const groups = fromIndex.get(id);
+    return groups !== undefined ? Promise.resolve(groups) : s.listUserGroups(id, call);
   });
 }
 

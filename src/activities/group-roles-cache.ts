@@ -13,7 +13,7 @@ const MAX_ENTRIES = 50_000;
 
 export class GroupRolesCache {
   private readonly known = new Map<string, OktaRole[]>();
-  private readonly pending = new Map<string, Promise<OktaRole[]>>();
+  private readonly pending = new Map<string, Promise<{ roles: OktaRole[]; fetched: boolean }>>();
 
   constructor(private readonly staging: StagingStore) {}
 
@@ -48,19 +48,23 @@ export class GroupRolesCache {
     groupId: string,
     fetch: () => Promise<OktaRole[]>,
   ): Promise<{ roles: OktaRole[]; fetched: boolean }> {
-    const known = await this.get(orgUrl, syncId, groupId);
-    if (known) return { roles: known, fetched: false };
     const key = this.key(orgUrl, syncId, groupId);
+    const hit = this.known.get(key);
+    if (hit) return { roles: hit, fetched: false };
+    // In flight before staging: while one page fetches a group's roles, the other pages asking
+    // for it would otherwise each look for the not-yet-written file.
     const inFlight = this.pending.get(key);
-    if (inFlight) return { roles: await inFlight, fetched: false };
+    if (inFlight) return { roles: (await inFlight).roles, fetched: false };
     const p = (async () => {
+      const staged = await this.get(orgUrl, syncId, groupId);
+      if (staged) return { roles: staged, fetched: false };
       const roles = await fetch();
       await this.store(orgUrl, syncId, groupId, roles);
-      return roles;
+      return { roles, fetched: true };
     })();
     this.pending.set(key, p);
     try {
-      return { roles: await p, fetched: true };
+      return await p;
     } finally {
       this.pending.delete(key);
     }

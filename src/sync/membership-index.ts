@@ -205,7 +205,7 @@ export class MembershipIndexStore {
   }
 }
 
-/** Lookups in a complete index: one block read per user, nothing of the tenant held in memory. */
+/** Lookups in a complete index: one read per page of users, nothing of the tenant held in memory. */
 export class MembershipIndexReader {
   private constructor(
     private readonly indexFile: string,
@@ -245,13 +245,42 @@ export class MembershipIndexReader {
 
   /** The user's groups in listing order, or undefined when the index does not know the user. */
   async groupsOf(userId: string): Promise<OktaGroup[] | undefined> {
-    const ords = await this.ordinalsOf(userId);
-    if (ords === undefined) return undefined;
-    return ords.filter((o) => !this.gone.has(o)).map((o) => this.groups[o]);
+    return (await this.groupsOfMany([userId])).get(userId);
   }
 
-  private async ordinalsOf(userId: string): Promise<number[] | undefined> {
-    // The last block whose first key is <= userId holds it, if anything does.
+  /**
+   * The groups of each of `userIds` the index knows (listing order); users it does not know are
+   * absent from the map. A page's users are consecutive in id order, so their blocks are too:
+   * adjacent blocks are read together, one file open and one read for a whole page.
+   */
+  async groupsOfMany(userIds: readonly string[]): Promise<Map<string, OktaGroup[]>> {
+    const wanted = new Set(userIds);
+    const blocks = [...new Set(userIds.map((id) => this.blockOf(id)).filter((b) => b >= 0))];
+    blocks.sort((a, b) => a - b);
+    const found = new Map<string, OktaGroup[]>();
+    if (blocks.length === 0) return found;
+    const fh = await fs.open(this.indexFile, 'r');
+    try {
+      for (const [first, last] of adjacentRuns(blocks)) {
+        const start = this.offsets[first];
+        const stop = last + 1 < this.offsets.length ? this.offsets[last + 1] : this.end;
+        const buf = Buffer.alloc(stop - start);
+        await fh.read(buf, 0, buf.length, start);
+        for (const line of buf.toString('utf8').split('\n')) {
+          const tab = line.indexOf('\t');
+          if (tab <= 0) continue;
+          const id = line.slice(0, tab);
+          if (wanted.has(id)) found.set(id, this.groupsOfLine(line.slice(tab + 1)));
+        }
+      }
+    } finally {
+      await fh.close();
+    }
+    return found;
+  }
+
+  /** The last block whose first key is <= userId: the one that holds it, if any does; else -1. */
+  private blockOf(userId: string): number {
     let lo = 0;
     let hi = this.keys.length - 1;
     let block = -1;
@@ -262,27 +291,28 @@ export class MembershipIndexReader {
         lo = mid + 1;
       } else hi = mid - 1;
     }
-    if (block < 0) return undefined;
-    const start = this.offsets[block];
-    const stop = block + 1 < this.offsets.length ? this.offsets[block + 1] : this.end;
-    const fh = await fs.open(this.indexFile, 'r');
-    try {
-      const buf = Buffer.alloc(stop - start);
-      await fh.read(buf, 0, buf.length, start);
-      for (const line of buf.toString('utf8').split('\n')) {
-        const tab = line.indexOf('\t');
-        if (tab > 0 && line.slice(0, tab) === userId) {
-          return line
-            .slice(tab + 1)
-            .split(',')
-            .map(Number);
-        }
-      }
-      return undefined;
-    } finally {
-      await fh.close();
-    }
+    return block;
   }
+
+  private groupsOfLine(ordinals: string): OktaGroup[] {
+    const out: OktaGroup[] = [];
+    for (const o of ordinals.split(',')) {
+      const ord = Number(o);
+      if (!this.gone.has(ord)) out.push(this.groups[ord]);
+    }
+    return out;
+  }
+}
+
+/** Sorted distinct block numbers as [first, last] runs of consecutive numbers. */
+function adjacentRuns(sorted: readonly number[]): Array<[number, number]> {
+  const runs: Array<[number, number]> = [];
+  for (const b of sorted) {
+    const last = runs[runs.length - 1];
+    if (last && last[1] + 1 === b) last[1] = b;
+    else runs.push([b, b]);
+  }
+  return runs;
 }
 
 // ---- merge machinery ----------------------------------------------------------------------

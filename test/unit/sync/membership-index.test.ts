@@ -67,6 +67,17 @@ test('lookups equal the memberships written, in listing order, without duplicate
   expect(await reader.groupsOf(userId(700))).toBeUndefined();
   expect(await reader.groupsOf('00a')).toBeUndefined();
   expect(await reader.groupsOf('zzz')).toBeUndefined();
+
+  // A page at once: consecutive users (several adjacent blocks), scattered ones, unknown ones.
+  const expectedOf = (u: number): string[] =>
+    groups.filter((g, i) => isMember(u, i) && !gone.has(i)).map((g) => g.id);
+  const asked = [...Array.from({ length: 200 }, (_, i) => 250 + i), 3, 699, 0, 520].map(userId);
+  const many = await reader.groupsOfMany([...asked, '00a', userId(700), 'zzz']);
+  expect([...many.keys()].sort()).toEqual([...new Set(asked)].sort());
+  for (const id of asked) {
+    expect(many.get(id)!.map((g) => g.id)).toEqual(expectedOf(Number(id.slice(3))));
+  }
+  expect((await reader.groupsOfMany([])).size).toBe(0);
 });
 
 test('an index without meta.json is not complete, and runs past a checkpoint are dropped', async () => {
