@@ -26,6 +26,8 @@ export interface BenchResults {
   finishedAt: string;
   size: string;
   command: string;
+  /** `BENCH_WORKER_NODE_ARGS` of the run, if any (absent from results written before it). */
+  workerNodeArgs?: string | null;
   git: { commit: string | null; dirty: boolean | null };
   /** The commit the `baseline` profile ran, when it ran. */
   baseline: { ref: string; commit: string } | null;

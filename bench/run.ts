@@ -97,6 +97,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchRun> {
     finishedAt: new Date().toISOString(),
     size: opts.size,
     command: process.argv.slice(1).join(' '),
+    // Node flags given to every measured worker (a heap cap, a profiler): they change its figures.
+    workerNodeArgs: process.env.BENCH_WORKER_NODE_ARGS?.trim() || null,
     git: gitState(),
     baseline: baseline ? { ref: baseline.ref, commit: baseline.commit } : null,
     profiles: Object.fromEntries(opts.profiles.map((p) => [p, PROFILES[p]])),
