@@ -9,7 +9,7 @@ import type { OktaGroup, OktaRole, OktaUser } from '../okta/types';
 import type { BulkEnrichInput, RoleAssigneesResult, SyncRef } from '../sync/bulk-types';
 import { MembershipIndexStore } from '../sync/membership-index';
 import type { EnrichResult } from '../sync/types';
-import { enrichPage } from './enrich-page';
+import { enrichPage, enrichUsers } from './enrich-page';
 import { toApplicationFailure } from './failures';
 import { membershipIndexDir } from './membership-index-build';
 import { heartbeatingCall, type PagePipeline } from './page-pipeline';
@@ -71,7 +71,7 @@ export async function fetchUserGroupsBulk(
   const fromIndex = index
     ? await index.groupsOfMany(users.filter((u) => !changedSince(u, snapshotMs)).map((u) => u.id))
     : new Map<string, OktaGroup[]>();
-  return enrichPage<OktaGroup[]>(p.staging, s, input, GROUPS, [], (id, call) => {
+  return enrichUsers<OktaGroup[]>(p.staging, s, input, GROUPS, [], users, (id, call) => {
     const groups = fromIndex.get(id);
     return groups !== undefined ? Promise.resolve(groups) : s.listUserGroups(id, call);
   });

@@ -15,16 +15,32 @@ import { setResult, USERS, type StagedEnrichment } from './staged-page';
 // Where it lived before staged-page.ts; changed-users.ts still imports it from here.
 export { USERS } from './staged-page';
 
+type FetchOne<T> = (userId: string, call: CallOptions) => Promise<T>;
+
 export async function enrichPage<T>(
   staging: StagingStore,
   session: OktaSession,
   input: EnrichInput,
   name: string,
   fallback: T,
-  fetchOne: (userId: string, call: CallOptions) => Promise<T>,
+  fetchOne: FetchOne<T>,
 ): Promise<EnrichResult> {
   const { orgUrl, syncId, page } = input;
   const users = await staging.requirePage<OktaUser[]>(orgUrl, syncId, page, USERS);
+  return enrichUsers(staging, session, input, name, fallback, users, fetchOne);
+}
+
+/** `enrichPage` for a caller that has already read the page's staged users. */
+export async function enrichUsers<T>(
+  staging: StagingStore,
+  session: OktaSession,
+  input: EnrichInput,
+  name: string,
+  fallback: T,
+  users: OktaUser[],
+  fetchOne: FetchOne<T>,
+): Promise<EnrichResult> {
+  const { orgUrl, syncId, page } = input;
   const staged: StagedEnrichment<T> = (await staging.readPage<StagedEnrichment<T>>(
     orgUrl,
     syncId,
